@@ -1,0 +1,457 @@
+/**
+ * SqliteBackend: the embedded, default job store (better-sqlite3, WAL).
+ *
+ * Claims are one `UPDATE … WHERE id IN (SELECT … ORDER BY priority DESC, seq LIMIT n) RETURNING`
+ * over a partial index of runnable jobs; outcomes, progress and logs of many jobs are written in
+ * one transaction (group commit). Several processes may open the same file (the CLI submitting
+ * while the app runs): each claim is atomic, and `dataVersion()` tells an engine cheaply that
+ * another connection changed the file.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { MaintenanceOptions } from '../../handlers/engine-handlers';
+import { runSqliteMaintenance } from './sqlite-maintenance';
+import { AppError } from '../../../../shared/errors';
+import type { JobAttempt, JobLogLine, JobPage, JobRecord, JobStatus, ParsedJobListQuery } from '../../../../shared/model';
+import { JOB_STATUSES } from '../../../../shared/model';
+import type {
+  CancelResult,
+  ClaimRequest,
+  ClaimedJob,
+  EngineRegistration,
+  NewJob,
+  QueueBackend,
+  StatusCounts,
+  WriteBatch,
+} from '../queue-backend';
+import { CLAIM_COLUMNS, rowToClaimed, rowToJob, type ClaimRow, type JobRow } from './job-row';
+import { buildListQuery, encodeCursor } from './job-list-query';
+import { migrate } from './migrations';
+
+export interface SqliteBackendOptions {
+  path: string;
+  durability?: 'normal' | 'full';
+  /** How long a writer waits for another process's lock before failing (ms). */
+  busyTimeoutMs?: number;
+}
+
+const TERMINAL_SQL = "('completed', 'failed', 'cancelled')";
+
+/** Turn SQLite errors into AppErrors a user can act on. */
+export function storageError(err: unknown, path: string): AppError {
+  const code = (err as { code?: string }).code ?? '';
+  if (code === 'SQLITE_FULL') return new AppError('STORAGE_FULL', `the disk holding ${path} is full; free space and retry`);
+  if (code === 'SQLITE_BUSY') return new AppError('BACKEND_UNAVAILABLE', `the database ${path} is locked by another process`);
+  if (code.startsWith('SQLITE_CONSTRAINT')) return new AppError('CONFLICT', `a job with that id already exists`);
+  if (err instanceof AppError) return err;
+  return new AppError('BACKEND_UNAVAILABLE', `database ${path}: ${(err as Error).message}`);
+}
+
+export class SqliteBackend implements QueueBackend {
+  readonly kind = 'sqlite' as const;
+  readonly location: string;
+  private db!: Database.Database;
+  private stmts!: ReturnType<SqliteBackend['prepare']>;
+  private readonly claimStatements = new Map<string, Database.Statement>();
+
+  constructor(private readonly options: SqliteBackendOptions) {
+    this.location = options.path;
+  }
+
+  /** Open the file (creating its folder), set WAL and busy timeout, run migrations. */
+  async open(): Promise<void> {
+    try {
+      if (this.options.path !== ':memory:') mkdirSync(dirname(this.options.path), { recursive: true });
+      this.db = new Database(this.options.path);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${this.options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
+      this.db.pragma(`busy_timeout = ${this.options.busyTimeoutMs ?? 5000}`);
+      this.db.pragma('temp_store = MEMORY');
+      migrate(this.db);
+      this.stmts = this.prepare();
+    } catch (err) {
+      throw storageError(err, this.location);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.db?.open) this.db.close();
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return this.db.open && this.db.prepare('SELECT 1 AS ok').get() !== undefined;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The raw connection, for the parts that own their own tables (scheduler, analytics, maintenance). */
+  get database(): Database.Database {
+    return this.db;
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      insert: db.prepare(`INSERT INTO jobs (id, type, queue, parameters, priority, status, max_retries, retry_delay_s,
+          timeout_s, run_at, created_at, updated_at, limits, dependencies, schedule_id)
+        VALUES (@id, @type, @queue, @parameters, @priority, @status, @maxRetries, @retryDelaySeconds,
+          @timeoutSeconds, @runAt, @createdAt, @createdAt, @limits, @dependencies, @scheduleId)`),
+      get: db.prepare('SELECT * FROM jobs WHERE id = ?'),
+      promote: db.prepare(
+        "UPDATE jobs SET status = 'pending', updated_at = ? WHERE status IN ('scheduled', 'retrying') AND run_at <= ?",
+      ),
+      nextRunAt: db.prepare("SELECT MIN(run_at) AS t FROM jobs WHERE status IN ('scheduled', 'retrying')"),
+      attemptRow: db.prepare(`INSERT OR REPLACE INTO job_attempts (job_id, attempt, started_at, finished_at, worker, outcome,
+          error_class, error_message, error_stack, duration_ms)
+        SELECT id, attempts, COALESCE(started_at, @at), @at, @worker, @outcome, @errorClass, @errorMessage, @errorStack,
+          @at - COALESCE(started_at, @at)
+        FROM jobs WHERE id = @id AND status = 'running' AND attempts = @attempt`),
+      completed: db.prepare(`UPDATE jobs SET status = 'completed', progress = 100, finished_at = @at, updated_at = @at,
+          worker = @worker, result = @result, metrics = @metrics, error_class = NULL, error_message = NULL,
+          error_stack = NULL, error_code = NULL, cancel_requested = 0
+        WHERE id = @id AND status = 'running' AND attempts = @attempt`),
+      finished: db.prepare(`UPDATE jobs SET status = @status, finished_at = @at, updated_at = @at, worker = @worker,
+          metrics = @metrics, error_class = @errorClass, error_message = @errorMessage, error_stack = @errorStack,
+          error_code = @errorCode, cancel_requested = 0
+        WHERE id = @id AND status = 'running' AND attempts = @attempt`),
+      retrying: db.prepare(`UPDATE jobs SET status = 'retrying', run_at = @runAt, updated_at = @at, worker = @worker,
+          metrics = @metrics, error_class = @errorClass, error_message = @errorMessage, error_stack = @errorStack,
+          error_code = @errorCode, engine_id = NULL
+        WHERE id = @id AND status = 'running' AND attempts = @attempt`),
+      released: db.prepare(`UPDATE jobs SET status = 'pending', attempts = attempts - 1, updated_at = @at, worker = NULL,
+          engine_id = NULL, started_at = NULL, progress = 0, progress_message = NULL
+        WHERE id = @id AND status = 'running' AND attempts = @attempt`),
+      progress: db.prepare(
+        "UPDATE jobs SET progress = @progress, progress_message = @message, updated_at = @at WHERE id = @id AND status = 'running'",
+      ),
+      log: db.prepare('INSERT INTO job_logs (job_id, ts, stream, line) VALUES (?, ?, ?, ?)'),
+      logs: db.prepare('SELECT seq, ts, stream, line FROM job_logs WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
+      trimLogs: db.prepare(`DELETE FROM job_logs WHERE job_id = @id AND seq <= (
+          SELECT seq FROM job_logs WHERE job_id = @id ORDER BY seq DESC LIMIT 1 OFFSET @keep)`),
+      attempts: db.prepare('SELECT * FROM job_attempts WHERE job_id = ? ORDER BY attempt'),
+      cancelWaiting: db.prepare(`UPDATE jobs SET status = 'cancelled', finished_at = @at, updated_at = @at,
+          error_class = 'cancelled', error_message = @reason, error_stack = NULL, error_code = NULL
+        WHERE id = @id AND status IN ('pending', 'scheduled', 'retrying')`),
+      flagCancel: db.prepare("UPDATE jobs SET cancel_requested = 1, updated_at = ? WHERE id = ? AND status = 'running'"),
+      pendingCancels: db.prepare("SELECT id FROM jobs WHERE status = 'running' AND engine_id = ? AND cancel_requested = 1"),
+      restart: db.prepare(`UPDATE jobs SET status = 'pending', attempt_base = attempts, run_at = @now, updated_at = @now,
+          started_at = NULL, finished_at = NULL, progress = 0, progress_message = NULL, result = NULL, error_class = NULL,
+          error_message = NULL, error_stack = NULL, error_code = NULL, worker = NULL, engine_id = NULL, cancel_requested = 0
+        WHERE id = @id AND status IN ('failed', 'cancelled')`),
+      setPaused: db.prepare(`INSERT INTO queues (name, paused, updated_at) VALUES (?, ?, ?)
+        ON CONFLICT (name) DO UPDATE SET paused = excluded.paused, updated_at = excluded.updated_at`),
+      paused: db.prepare('SELECT name FROM queues WHERE paused = 1 ORDER BY name'),
+      countByStatus: db.prepare('SELECT status, COUNT(*) AS n FROM jobs GROUP BY status'),
+      oldestPending: db.prepare("SELECT MIN(created_at) AS t FROM jobs WHERE status = 'pending'"),
+      finishedSince: db.prepare('SELECT COUNT(*) AS n FROM jobs WHERE finished_at >= ?'),
+      overdue: db.prepare(
+        "SELECT * FROM jobs WHERE status = 'running' AND started_at + timeout_s * 1000 < ? ORDER BY started_at LIMIT ?",
+      ),
+      registerEngine: db.prepare(`INSERT OR REPLACE INTO engines (id, pid, hostname, started_at, heartbeat_at, queues)
+        VALUES (@id, @pid, @hostname, @startedAt, @heartbeatAt, @queues)`),
+      heartbeat: db.prepare('UPDATE engines SET heartbeat_at = ? WHERE id = ?'),
+      unregisterEngine: db.prepare('DELETE FROM engines WHERE id = ?'),
+      engines: db.prepare('SELECT * FROM engines ORDER BY started_at'),
+    };
+  }
+
+  private run<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw storageError(err, this.location);
+    }
+  }
+
+  async insertJobs(jobs: NewJob[]): Promise<void> {
+    const insert = this.stmts.insert;
+    this.run(() =>
+      this.db
+        .transaction((list: NewJob[]) => {
+          for (const j of list) {
+            insert.run({
+              ...j,
+              parameters: JSON.stringify(j.parameters),
+              limits: JSON.stringify(j.limits),
+              dependencies: j.dependencies.length ? JSON.stringify(j.dependencies) : null,
+            });
+          }
+        })
+        .immediate(jobs),
+    );
+  }
+
+  async getJob(id: string): Promise<JobRecord | null> {
+    const row = this.run(() => this.stmts.get.get(id) as JobRow | undefined);
+    return row ? rowToJob(row) : null;
+  }
+
+  async listJobs(query: ParsedJobListQuery): Promise<JobPage> {
+    const built = buildListQuery(query);
+    const rows = this.run(() => this.db.prepare(built.sql).all(...built.params) as Array<JobRow & { sort_value: number }>);
+    const more = rows.length > query.limit;
+    const page = more ? rows.slice(0, query.limit) : rows;
+    const last = page[page.length - 1];
+    return {
+      jobs: page.map(rowToJob),
+      nextCursor: more && last ? encodeCursor(last.sort_value, last.seq) : null,
+    };
+  }
+
+  async getLogs(id: string, afterSeq = 0, limit = 1000): Promise<JobLogLine[]> {
+    return this.run(() => this.stmts.logs.all(id, afterSeq, limit) as JobLogLine[]);
+  }
+
+  async getAttempts(id: string): Promise<JobAttempt[]> {
+    const rows = this.run(() => this.stmts.attempts.all(id)) as Array<Record<string, unknown>>;
+    return rows.map((r) => ({
+      attempt: r.attempt as number,
+      startedAt: r.started_at as number,
+      finishedAt: (r.finished_at as number | null) ?? null,
+      worker: (r.worker as string | null) ?? null,
+      outcome: r.outcome as JobAttempt['outcome'],
+      error: r.error_class
+        ? {
+            class: r.error_class as NonNullable<JobAttempt['error']>['class'],
+            message: (r.error_message as string) ?? '',
+            ...(r.error_stack ? { stack: r.error_stack as string } : {}),
+          }
+        : null,
+      durationMs: (r.duration_ms as number | null) ?? null,
+    }));
+  }
+
+  private claimStatement(req: ClaimRequest): Database.Statement {
+    const only = req.queues?.length ? req.queues : null;
+    const except = req.excludeQueues?.length ? req.excludeQueues : null;
+    const key = `${only?.join('\u0000') ?? ''}\u0001${except?.join('\u0000') ?? ''}`;
+    let stmt = this.claimStatements.get(key);
+    if (!stmt) {
+      const filters: string[] = [];
+      if (only) filters.push(`queue IN (${only.map((q) => `'${q.replace(/'/g, "''")}'`).join(', ')})`);
+      if (except) filters.push(`queue NOT IN (${except.map((q) => `'${q.replace(/'/g, "''")}'`).join(', ')})`);
+      stmt = this.db.prepare(`UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = @now,
+          updated_at = @now, engine_id = @engineId, worker = @worker, progress = 0, progress_message = NULL
+        WHERE seq IN (SELECT seq FROM jobs WHERE status = 'pending'${filters.map((f) => ` AND ${f}`).join('')}
+          ORDER BY priority DESC, seq LIMIT @limit)
+        RETURNING ${CLAIM_COLUMNS}`);
+      if (this.claimStatements.size > 64) this.claimStatements.clear();
+      this.claimStatements.set(key, stmt);
+    }
+    return stmt;
+  }
+
+  async claimJobs(req: ClaimRequest): Promise<ClaimedJob[]> {
+    if (req.limit <= 0) return [];
+    const stmt = this.claimStatement(req);
+    const rows = this.run(
+      () => stmt.all({ now: req.now, engineId: req.engineId, worker: req.worker, limit: req.limit }) as ClaimRow[],
+    );
+    // RETURNING does not promise an order: restore claim order.
+    rows.sort((a, b) => b.priority - a.priority || a.seq - b.seq);
+    return rows.map(rowToClaimed);
+  }
+
+  async promoteDueJobs(now: number): Promise<number> {
+    return this.run(() => this.stmts.promote.run(now, now).changes);
+  }
+
+  async nextRunAt(): Promise<number | null> {
+    return (this.run(() => this.stmts.nextRunAt.get()) as { t: number | null }).t;
+  }
+
+  async write(batch: WriteBatch): Promise<void> {
+    const s = this.stmts;
+    this.run(() =>
+      this.db
+        .transaction((b: WriteBatch) => {
+          for (const o of b.outcomes ?? []) {
+            if (o.kind === 'completed') {
+              s.completed.run({
+                id: o.id,
+                attempt: o.attempt,
+                at: o.at,
+                worker: o.worker,
+                result: o.result === undefined ? null : JSON.stringify(o.result),
+                metrics: JSON.stringify(o.metrics),
+              });
+              continue;
+            }
+            if (o.kind === 'released') {
+              s.released.run({ id: o.id, attempt: o.attempt, at: o.at });
+              continue;
+            }
+            const err = {
+              errorClass: o.error.class,
+              errorMessage: o.error.message,
+              errorStack: o.error.stack ?? null,
+              errorCode: o.error.code ?? null,
+            };
+            s.attemptRow.run({
+              id: o.id,
+              attempt: o.attempt,
+              at: o.at,
+              worker: o.worker,
+              outcome: o.kind,
+              errorClass: err.errorClass,
+              errorMessage: err.errorMessage,
+              errorStack: err.errorStack,
+            });
+            const common = { id: o.id, attempt: o.attempt, at: o.at, worker: o.worker, metrics: JSON.stringify(o.metrics), ...err };
+            if (o.kind === 'retrying') s.retrying.run({ ...common, runAt: o.runAt });
+            else s.finished.run({ ...common, status: o.kind });
+          }
+          const now = Date.now();
+          for (const p of b.progress ?? []) s.progress.run({ id: p.id, progress: p.progress, message: p.message, at: now });
+          for (const l of b.logs ?? []) s.log.run(l.jobId, l.ts, l.stream, l.line);
+        })
+        .immediate(batch),
+    );
+  }
+
+  async trimLogs(jobId: string, keep: number): Promise<void> {
+    this.run(() => this.stmts.trimLogs.run({ id: jobId, keep }));
+  }
+
+  async requestCancel(id: string, now: number, reason: string): Promise<CancelResult> {
+    return this.run(() =>
+      this.db
+        .transaction((): CancelResult => {
+          const row = this.stmts.get.get(id) as JobRow | undefined;
+          if (!row) throw new AppError('NOT_FOUND', `no job with id ${id}`);
+          if (row.status === 'running') {
+            this.stmts.flagCancel.run(now, id);
+            return { state: 'requested', job: rowToJob({ ...row, cancel_requested: 1 }), engineId: row.engine_id };
+          }
+          if (this.stmts.cancelWaiting.run({ id, at: now, reason }).changes === 0) {
+            throw new AppError('CONFLICT', `job ${id} is ${row.status}; only waiting or running jobs can be cancelled`);
+          }
+          return { state: 'cancelled', job: rowToJob(this.stmts.get.get(id) as JobRow) };
+        })
+        .immediate(),
+    );
+  }
+
+  async pendingCancels(engineId: string): Promise<string[]> {
+    return this.run(() => (this.stmts.pendingCancels.all(engineId) as Array<{ id: string }>).map((r) => r.id));
+  }
+
+  async restartJob(id: string, now: number): Promise<JobRecord> {
+    return this.run(() =>
+      this.db
+        .transaction(() => {
+          const row = this.stmts.get.get(id) as JobRow | undefined;
+          if (!row) throw new AppError('NOT_FOUND', `no job with id ${id}`);
+          if (this.stmts.restart.run({ id, now }).changes === 0) {
+            throw new AppError('CONFLICT', `job ${id} is ${row.status}; only failed or cancelled jobs can be restarted`);
+          }
+          return rowToJob(this.stmts.get.get(id) as JobRow);
+        })
+        .immediate(),
+    );
+  }
+
+  async setQueuePaused(queue: string, paused: boolean, now: number): Promise<void> {
+    this.run(() => this.stmts.setPaused.run(queue, paused ? 1 : 0, now));
+  }
+
+  async pausedQueues(): Promise<string[]> {
+    return this.run(() => (this.stmts.paused.all() as Array<{ name: string }>).map((r) => r.name));
+  }
+
+  async countByStatus(): Promise<StatusCounts> {
+    const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
+    for (const r of this.run(() => this.stmts.countByStatus.all()) as Array<{ status: JobStatus; n: number }>) {
+      counts[r.status] = r.n;
+    }
+    const oldest = (this.run(() => this.stmts.oldestPending.get()) as { t: number | null }).t;
+    return { counts, oldestPendingCreatedAt: oldest };
+  }
+
+  async countFinishedSince(since: number): Promise<number> {
+    return (this.run(() => this.stmts.finishedSince.get(since)) as { n: number }).n;
+  }
+
+  async listOverdueRunning(now: number, limit: number): Promise<JobRecord[]> {
+    return (this.run(() => this.stmts.overdue.all(now, limit)) as JobRow[]).map(rowToJob);
+  }
+
+  async deleteFinishedBefore(before: number, statuses: readonly JobStatus[]): Promise<number> {
+    const wanted = statuses.filter((s) => TERMINAL_SQL.includes(`'${s}'`));
+    if (!wanted.length) return 0;
+    const list = wanted.map((s) => `'${s}'`).join(', ');
+    const del = this.db.prepare(`DELETE FROM jobs WHERE seq IN (
+        SELECT seq FROM jobs WHERE finished_at < ? AND status IN (${list}) LIMIT 5000) RETURNING id`);
+    const delLogs = this.db.prepare('DELETE FROM job_logs WHERE job_id = ?');
+    const delAttempts = this.db.prepare('DELETE FROM job_attempts WHERE job_id = ?');
+    let total = 0;
+    // Chunks keep each write transaction short so that claims are not held up.
+    for (;;) {
+      const n = this.run(() =>
+        this.db
+          .transaction(() => {
+            const ids = del.all(before) as Array<{ id: string }>;
+            for (const { id } of ids) {
+              delLogs.run(id);
+              delAttempts.run(id);
+            }
+            return ids.length;
+          })
+          .immediate(),
+      );
+      total += n;
+      if (n < 5000) return total;
+    }
+  }
+
+  async registerEngine(engine: EngineRegistration): Promise<void> {
+    this.run(() =>
+      this.stmts.registerEngine.run({ ...engine, queues: engine.queues ? JSON.stringify(engine.queues) : null }),
+    );
+  }
+
+  async heartbeat(engineId: string, now: number): Promise<void> {
+    this.run(() => this.stmts.heartbeat.run(now, engineId));
+  }
+
+  async unregisterEngine(engineId: string): Promise<void> {
+    this.run(() => this.stmts.unregisterEngine.run(engineId));
+  }
+
+  async listEngines(): Promise<EngineRegistration[]> {
+    const rows = this.run(() => this.stmts.engines.all()) as Array<Record<string, unknown>>;
+    return rows.map((r) => ({
+      id: r.id as string,
+      pid: r.pid as number,
+      hostname: r.hostname as string,
+      startedAt: r.started_at as number,
+      heartbeatAt: r.heartbeat_at as number,
+      queues: r.queues ? (JSON.parse(r.queues as string) as string[]) : null,
+    }));
+  }
+
+  async orphanedRunningJobs(liveEngineIds: readonly string[]): Promise<ClaimedJob[]> {
+    const rows = this.run(
+      () =>
+        this.db
+          .prepare(
+            `SELECT ${CLAIM_COLUMNS} FROM jobs WHERE status = 'running'` +
+              (liveEngineIds.length ? ` AND (engine_id IS NULL OR engine_id NOT IN (${liveEngineIds.map(() => '?').join(', ')}))` : ''),
+          )
+          .all(...liveEngineIds) as ClaimRow[],
+    );
+    return rows.map(rowToClaimed);
+  }
+
+  changeToken(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  async maintenance(options: MaintenanceOptions, log: (line: string) => void): Promise<Record<string, unknown>> {
+    const backupDir = join(dirname(this.location), 'backups');
+    return { ...(await runSqliteMaintenance(this.db, backupDir, options, log)) };
+  }
+}

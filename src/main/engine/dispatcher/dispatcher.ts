@@ -1,0 +1,473 @@
+/**
+ * Dispatcher: moves jobs from the store to the worker pool and their outcomes back.
+ *
+ * - Claims are batched to the free capacity of each worker (one claim statement per worker).
+ * - Outcomes, progress and log lines are buffered and written in one group commit per
+ *   event-loop turn; events leave after the commit, so a listener never sees a state the store
+ *   does not have.
+ * - One DeadlineTimer carries every timeout and kill-after-grace; one timer wakes delayed jobs.
+ * - A job's abort reason (cancel, timeout, shutdown) decides its outcome, whatever the handler
+ *   threw while it was being aborted.
+ */
+import type { JobError, JobMetrics } from '../../../shared/model';
+import { priorityFromRank } from '../../../shared/model';
+import type { JobEventMap } from '../../../shared/events';
+import { toAppError } from '../../../shared/errors';
+import type { ClaimedJob, JobOutcome, LogEntry, ProgressUpdate, QueueBackend } from '../backend/queue-backend';
+import type { Clock } from '../clock';
+import type { AbortReason } from '../handlers/handler-types';
+import type { EngineHandler } from '../handlers/engine-handlers';
+import { outcomeForFailure } from '../retry/retry-policy';
+import type { WorkerPool, WorkerSlot } from '../pool/worker-pool';
+import type { RunSpec, WorkerEvent } from '../pool/protocol';
+import { DeadlineTimer } from './deadline-timer';
+import { killProcessTree } from '../pool/process-tree';
+
+export interface RunningJob {
+  job: ClaimedJob;
+  worker: string;
+  abortReason: AbortReason | null;
+  logLines: number;
+  pids: number[];
+}
+
+export interface DispatcherOptions {
+  backend: QueueBackend;
+  pool: WorkerPool;
+  clock: Clock;
+  engineId: string;
+  /** Only claim from these queues (null: all). */
+  queues: string[] | null;
+  engineHandlers: Record<string, EngineHandler>;
+  maxRetryDelaySeconds: number;
+  maxLogLines: number;
+  cancelGraceMs: number;
+  emit: <K extends keyof JobEventMap>(event: K, payload: JobEventMap[K]) => void;
+}
+
+const RETRY_WRITE_MS = 1000;
+
+/** An outcome waiting for its commit, with what its event needs. */
+interface Settled {
+  outcome: JobOutcome;
+  type: string;
+  queue: string;
+}
+
+export class Dispatcher {
+  readonly running = new Map<string, RunningJob>();
+  private outcomes: Settled[] = [];
+  private progress = new Map<string, ProgressUpdate>();
+  private logs: LogEntry[] = [];
+  private toTrim: string[] = [];
+  private flushScheduled = false;
+  private flushing: Promise<void> | null = null;
+  private writeRetryTimer: NodeJS.Timeout | null = null;
+  private pumpScheduled = false;
+  private pumping = false;
+  private pumpAgain = false;
+  private maybeWork = true;
+  private accepting = false;
+  private pausedQueues: string[] = [];
+  private dueTimer: NodeJS.Timeout | null = null;
+  private dueAt = Infinity;
+  private readonly deadlines: DeadlineTimer;
+  private readonly o: DispatcherOptions;
+
+  constructor(options: DispatcherOptions) {
+    this.o = options;
+    this.deadlines = new DeadlineTimer((key) => this.onDeadline(key), () => this.o.clock.now());
+    options.pool.on('events', (w, ev) => this.onWorkerEvents(w, ev));
+    options.pool.on('exit', (w, inflight, code, signal) => this.onWorkerExit(w, inflight, code, signal));
+    options.pool.on('ready', () => this.wake());
+  }
+
+  /** Start claiming. */
+  async start(): Promise<void> {
+    this.accepting = true;
+    this.pausedQueues = await this.o.backend.pausedQueues();
+    await this.refreshDue();
+    this.wake();
+  }
+
+  /** There may be new runnable jobs: claim if there is capacity. */
+  wake(): void {
+    this.maybeWork = true;
+    this.schedulePump();
+  }
+
+  setPausedQueues(queues: string[]): void {
+    this.pausedQueues = queues;
+    this.wake();
+  }
+
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  get bufferedWrites(): number {
+    return this.outcomes.length + this.progress.size + this.logs.length;
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled || !this.accepting) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      void this.pump();
+    });
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        if (!this.accepting || !this.maybeWork) break;
+        for (const { worker, free } of this.o.pool.freeSlots()) {
+          if (!this.accepting) break;
+          const claimed = await this.o.backend.claimJobs({
+            engineId: this.o.engineId,
+            worker: worker.name,
+            limit: free,
+            now: this.o.clock.now(),
+            queues: this.o.queues ?? undefined,
+            excludeQueues: this.pausedQueues,
+          });
+          this.startJobs(worker, claimed);
+          if (claimed.length < free) {
+            this.maybeWork = false;
+            break;
+          }
+        }
+      } while (this.pumpAgain);
+    } catch (err) {
+      this.reportError(err);
+      setTimeout(() => this.wake(), RETRY_WRITE_MS).unref();
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private startJobs(worker: WorkerSlot, claimed: ClaimedJob[]): void {
+    if (!claimed.length) return;
+    const specs: RunSpec[] = [];
+    for (const job of claimed) {
+      const inEngine = this.o.engineHandlers[job.type];
+      const run: RunningJob = { job, worker: inEngine ? 'engine' : worker.name, abortReason: null, logLines: 0, pids: [] };
+      this.running.set(job.id, run);
+      this.deadlines.set(`t:${job.id}`, job.startedAt + job.timeoutSeconds * 1000);
+      this.o.emit('job:started', {
+        id: job.id,
+        type: job.type,
+        queue: job.queue,
+        attempt: job.attempt,
+        worker: run.worker,
+        startedAt: job.startedAt,
+      });
+      if (inEngine) {
+        void this.runInEngine(run, inEngine);
+        continue;
+      }
+      specs.push({
+        id: job.id,
+        type: job.type,
+        queue: job.queue,
+        priority: priorityFromRank(job.priority),
+        attempt: job.attempt,
+        maxRetries: job.maxRetries,
+        timeoutSeconds: job.timeoutSeconds,
+        params: job.parameters,
+      });
+    }
+    this.o.pool.dispatch(worker, specs);
+  }
+
+  private async runInEngine(run: RunningJob, handler: EngineHandler): Promise<void> {
+    const started = performance.now();
+    try {
+      const result = await handler({
+        job: run.job,
+        progress: (p, m) => this.onProgress(run.job.id, p, m ?? null),
+        log: (line) => this.onLog(run.job.id, 'log', line, this.o.clock.now()),
+      });
+      this.onResult(run.job.id, result ?? null, performance.now() - started);
+    } catch (err) {
+      const e = toAppError(err);
+      this.onError(run.job.id, { class: 'transient', message: e.message, code: e.code }, performance.now() - started);
+    }
+  }
+
+  private onWorkerEvents(_worker: WorkerSlot, events: WorkerEvent[]): void {
+    for (const ev of events) {
+      switch (ev[0]) {
+        case 'p':
+          this.onProgress(ev[1], ev[2], ev[3]);
+          break;
+        case 'l':
+          this.onLog(ev[1], ev[2], ev[3], ev[4]);
+          break;
+        case 'pid':
+          this.running.get(ev[1])?.pids.push(ev[2]);
+          break;
+        case 'ok':
+          this.onResult(ev[1], ev[2], ev[3]);
+          break;
+        case 'err':
+          this.onError(ev[1], ev[2], ev[3]);
+          break;
+      }
+    }
+  }
+
+  private onProgress(id: string, progress: number, message: string | null): void {
+    if (!this.running.has(id)) return;
+    this.progress.set(id, { id, progress, message });
+    this.scheduleFlush();
+    this.o.emit('job:progress', { id, progress, message });
+  }
+
+  private onLog(id: string, stream: LogEntry['stream'], line: string, ts: number): void {
+    const run = this.running.get(id);
+    if (!run) return;
+    run.logLines++;
+    this.logs.push({ jobId: id, ts, stream, line });
+    if (run.logLines % this.o.maxLogLines === 0) this.toTrim.push(id); // keep a chatty job's log bounded
+    this.scheduleFlush();
+  }
+
+  private metricsOf(run: RunningJob, durationMs: number): JobMetrics {
+    return { durationMs: Math.round(durationMs), waitMs: Math.max(0, run.job.startedAt - Math.max(run.job.createdAt, run.job.runAt)) };
+  }
+
+  private onResult(id: string, result: unknown, durationMs: number): void {
+    const run = this.running.get(id);
+    if (!run) return;
+    this.settle(run, {
+      kind: 'completed',
+      id,
+      attempt: run.job.attempt,
+      at: this.o.clock.now(),
+      worker: run.worker,
+      result,
+      metrics: this.metricsOf(run, durationMs),
+    });
+  }
+
+  private onError(id: string, error: JobError, durationMs: number): void {
+    const run = this.running.get(id);
+    if (!run) return;
+    this.settle(run, this.failureOutcome(run, error, this.metricsOf(run, durationMs)));
+  }
+
+  private failureOutcome(run: RunningJob, error: JobError, metrics: JobMetrics): JobOutcome {
+    const at = this.o.clock.now();
+    if (run.abortReason === 'shutdown') return { kind: 'released', id: run.job.id, attempt: run.job.attempt, at, worker: run.worker };
+    const cls =
+      run.abortReason === 'cancelled'
+        ? 'cancelled'
+        : run.abortReason === 'timeout'
+          ? 'timeout'
+          : run.abortReason === 'resource_limit'
+            ? 'resource_limit'
+            : error.class;
+    let message = error.message;
+    if (cls === 'timeout' && error.class !== 'timeout') message = `timed out after ${run.job.timeoutSeconds} s`;
+    else if (cls === 'timeout') message = `timed out after ${run.job.timeoutSeconds} s: ${error.message}`;
+    return outcomeForFailure({
+      job: run.job,
+      error: { ...error, class: cls, message },
+      at,
+      worker: run.worker,
+      metrics,
+      maxRetryDelaySeconds: this.o.maxRetryDelaySeconds,
+    });
+  }
+
+  private onWorkerExit(worker: WorkerSlot, inflight: string[], code: number | null, signal: NodeJS.Signals | null): void {
+    const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+    for (const id of inflight) {
+      const run = this.running.get(id);
+      if (!run) continue;
+      // Commands run in their own process groups: they do not die with their worker.
+      for (const pid of run.pids) killProcessTree(pid);
+      this.settle(run, this.failureOutcome(run, { class: 'worker_crash', message: `worker ${worker.name} ${how} while running the job` }, {}));
+    }
+    this.wake();
+  }
+
+  /** Abort a running job for `reason`; kill its worker if it has not stopped after the grace period. */
+  abort(id: string, reason: AbortReason): boolean {
+    const run = this.running.get(id);
+    if (!run) return false;
+    if (run.abortReason === null || reason === 'shutdown') run.abortReason = run.abortReason ?? reason;
+    if (run.worker === 'engine') return true; // engine handlers are short and not abortable
+    this.o.pool.abort(id, reason);
+    if (!this.deadlines.has(`k:${id}`)) this.deadlines.set(`k:${id}`, this.o.clock.now() + this.o.cancelGraceMs);
+    return true;
+  }
+
+  private onDeadline(key: string): void {
+    const id = key.slice(2);
+    if (!this.running.has(id)) return;
+    if (key.startsWith('t:')) this.abort(id, 'timeout');
+    else if (key.startsWith('k:')) this.o.pool.killWorkerOf(id); // the exit settles every job it ran
+  }
+
+  private settle(run: RunningJob, outcome: JobOutcome): void {
+    const id = run.job.id;
+    this.running.delete(id);
+    this.deadlines.delete(`t:${id}`);
+    this.deadlines.delete(`k:${id}`);
+    this.progress.delete(id);
+    if (run.logLines > this.o.maxLogLines) this.toTrim.push(id);
+    this.outcomes.push({ outcome, type: run.job.type, queue: run.job.queue });
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.writeRetryTimer) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      void this.flush();
+    });
+  }
+
+  /** Write everything buffered in one commit, then announce it. Resolves when written. */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (!this.outcomes.length && !this.progress.size && !this.logs.length) return;
+    const outcomes = this.outcomes;
+    const progress = [...this.progress.values()];
+    const logs = this.logs;
+    const trim = this.toTrim;
+    this.outcomes = [];
+    this.progress.clear();
+    this.logs = [];
+    this.toTrim = [];
+    this.flushing = (async () => {
+      try {
+        await this.o.backend.write({ outcomes: outcomes.map((s) => s.outcome), progress, logs });
+      } catch (err) {
+        // Keep everything and try again: nothing accepted is dropped because a write failed.
+        this.outcomes = outcomes.concat(this.outcomes);
+        for (const p of progress) if (!this.progress.has(p.id)) this.progress.set(p.id, p);
+        this.logs = logs.concat(this.logs);
+        this.toTrim = trim.concat(this.toTrim);
+        this.reportError(err);
+        this.writeRetryTimer = setTimeout(() => {
+          this.writeRetryTimer = null;
+          this.scheduleFlush();
+        }, RETRY_WRITE_MS);
+        this.writeRetryTimer.unref();
+        return;
+      }
+      for (const id of new Set(trim)) await this.o.backend.trimLogs(id, this.o.maxLogLines).catch(() => undefined);
+      this.announce(outcomes);
+    })();
+    try {
+      await this.flushing;
+    } finally {
+      this.flushing = null;
+    }
+  }
+
+  private announce(settled: Settled[]): void {
+    let earliestRetry = Infinity;
+    for (const { outcome: o, type, queue } of settled) {
+      switch (o.kind) {
+        case 'completed':
+          this.o.emit('job:completed', {
+            id: o.id,
+            type,
+            queue,
+            attempt: o.attempt,
+            result: o.result,
+            durationMs: o.metrics.durationMs ?? 0,
+            finishedAt: o.at,
+          });
+          break;
+        case 'failed':
+          this.o.emit('job:failed', { id: o.id, type, queue, attempt: o.attempt, error: o.error, finishedAt: o.at });
+          break;
+        case 'retrying':
+          earliestRetry = Math.min(earliestRetry, o.runAt);
+          this.o.emit('job:retrying', { id: o.id, type, queue, attempt: o.attempt, error: o.error, runAt: o.runAt });
+          break;
+        case 'cancelled':
+          this.o.emit('job:cancelled', { id: o.id, type, queue, reason: o.error.message, finishedAt: o.at });
+          break;
+        case 'released':
+          break;
+      }
+    }
+    if (earliestRetry < Infinity) this.armDue(earliestRetry);
+    if (settled.length) this.schedulePump();
+  }
+
+  private reportError(err: unknown): void {
+    const e = toAppError(err);
+    this.o.emit('engine:error', { code: e.code, message: e.message });
+  }
+
+  /** Arm the delayed-jobs timer for `at` if that is earlier than what it waits for. */
+  armDue(at: number): void {
+    if (at >= this.dueAt) return;
+    if (this.dueTimer) clearTimeout(this.dueTimer);
+    this.dueAt = at;
+    this.dueTimer = setTimeout(() => void this.onDue(), Math.max(0, at - this.o.clock.now()));
+    this.dueTimer.unref();
+  }
+
+  private async onDue(): Promise<void> {
+    this.dueTimer = null;
+    this.dueAt = Infinity;
+    try {
+      if ((await this.o.backend.promoteDueJobs(this.o.clock.now())) > 0) this.wake();
+      await this.refreshDue();
+    } catch (err) {
+      this.reportError(err);
+      this.armDue(this.o.clock.now() + RETRY_WRITE_MS);
+    }
+  }
+
+  /** Look up the earliest delayed job again (after a submission by another process, say). */
+  async refreshDue(): Promise<void> {
+    const next = await this.o.backend.nextRunAt();
+    if (next !== null) this.armDue(next);
+  }
+
+  /**
+   * Graceful stop: claim nothing new, let running jobs finish for up to `graceMs`, then abort
+   * the rest and hand them back (pending, attempt not counted) so that the next start resumes them.
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.accepting = false;
+    if (this.dueTimer) clearTimeout(this.dueTimer);
+    const deadline = Date.now() + graceMs;
+    while (this.running.size && Date.now() < deadline) await sleep(Math.min(50, deadline - Date.now()));
+    if (this.running.size) {
+      for (const id of [...this.running.keys()]) this.abort(id, 'shutdown');
+      const abortDeadline = Date.now() + Math.min(2000, this.o.cancelGraceMs);
+      while (this.running.size && Date.now() < abortDeadline) await sleep(20);
+      for (const run of [...this.running.values()]) {
+        this.settle(run, { kind: 'released', id: run.job.id, attempt: run.job.attempt, at: this.o.clock.now(), worker: run.worker });
+      }
+    }
+    this.deadlines.clear();
+    if (this.writeRetryTimer) {
+      clearTimeout(this.writeRetryTimer);
+      this.writeRetryTimer = null;
+    }
+    await this.flush();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, Math.max(0, ms)));
+}

@@ -1,0 +1,69 @@
+/**
+ * ForkSpawner: worker processes with child_process.fork. Runs the built worker bundle
+ * (out/main/worker.js) when the engine itself runs from a bundle, and the TypeScript entry through
+ * tsx when it runs from source (tests, `npm run bench`).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ProcessSpawner, SpawnOptions, WorkerProcess } from './process-spawner';
+import type { FromWorker, ToWorker } from './protocol';
+
+export interface WorkerEntry {
+  path: string;
+  execArgv: string[];
+}
+
+/** Find the worker entry next to the running code: a bundle's worker.js, or the source worker.ts. */
+export function resolveWorkerEntry(fromUrl: string = import.meta.url): WorkerEntry {
+  const here = dirname(fileURLToPath(fromUrl));
+  for (const dir of [here, resolve(here, '..'), resolve(here, '../..')]) {
+    const built = join(dir, 'worker.js');
+    if (existsSync(built)) return { path: built, execArgv: [] };
+  }
+  // Running from source: src/main/engine/pool → src/main/worker.ts
+  const source = resolve(here, '../../worker.ts');
+  if (existsSync(source)) return { path: source, execArgv: ['--import', 'tsx'] };
+  throw new Error(`cannot find the worker entry (looked for worker.js near ${here} and ${source})`);
+}
+
+class ForkedWorker implements WorkerProcess {
+  constructor(private readonly child: ChildProcess) {}
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+  send(message: ToWorker): boolean {
+    if (!this.child.connected) return false;
+    try {
+      return this.child.send(message);
+    } catch {
+      return false;
+    }
+  }
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+  }
+  onMessage(listener: (message: FromWorker) => void): void {
+    this.child.on('message', (m) => listener(m as FromWorker));
+  }
+  onExit(listener: (code: number | null, signal: NodeJS.Signals | null) => void): void {
+    this.child.once('exit', listener);
+  }
+}
+
+export class ForkSpawner implements ProcessSpawner {
+  constructor(private readonly entry: WorkerEntry = resolveWorkerEntry()) {}
+
+  spawn(options: SpawnOptions): WorkerProcess {
+    const child = fork(this.entry.path, [], {
+      execArgv: this.entry.execArgv,
+      env: { ...process.env, ...options.env, JOBHANDLE_WORKER_NAME: options.name },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'json',
+    });
+    // Spawn failures surface as an exit; keep the error from crashing the engine.
+    child.on('error', () => child.kill('SIGKILL'));
+    return new ForkedWorker(child);
+  }
+}
