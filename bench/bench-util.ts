@@ -1,0 +1,42 @@
+/** Small helpers shared by the benchmarks: temp dirs, percentiles, the result table. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface BenchRow {
+  group: string;
+  name: string;
+  value: number | null;
+  unit: string;
+  /** Ratio to the peer row named by `peer` (same unit), when both ran. */
+  peer?: string;
+  ratio?: number | null;
+  note?: string;
+}
+
+export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), `jobhandle-bench-${prefix}-`));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Nearest-rank percentile of an unsorted sample. */
+export function percentile(sample: number[], p: number): number {
+  if (!sample.length) return NaN;
+  const sorted = [...sample].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export function formatTable(rows: BenchRow[]): string {
+  const cells = [['group', 'measure', 'value', 'unit', 'vs peer']];
+  for (const r of rows) {
+    const value = r.value === null ? 'skipped' : r.value >= 100 ? Math.round(r.value).toLocaleString('en-US') : r.value.toFixed(2);
+    const ratio = r.ratio === undefined ? '' : r.ratio === null ? 'n/a' : `${r.ratio.toFixed(2)}x ${r.peer}`;
+    cells.push([r.group, r.name, value, r.unit, ratio + (r.note ? ` (${r.note})` : '')]);
+  }
+  const widths = cells[0]!.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
+  return cells.map((c) => c.map((x, i) => (i === 2 ? x.padStart(widths[i]!) : x.padEnd(widths[i]!))).join('  ')).join('\n');
+}

@@ -1,0 +1,144 @@
+/**
+ * JobHandle on its embedded SQLite store: submit rates (one at a time, bulk), drain of no-op jobs
+ * through worker processes, and enqueue-to-start latency under an open-loop arrival rate.
+ * Every claim and completion is persisted; nothing here is a benchmark-only path.
+ */
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../src/main/engine/config';
+import { JobManager } from '../src/main/engine/manager';
+import { percentile, sleep, tempDir, type BenchRow } from './bench-util';
+
+const NOOP = fileURLToPath(new URL('./handlers/noop.mjs', import.meta.url));
+
+export interface SqliteBenchOptions {
+  jobs: number;
+  workers: number;
+  concurrency: number;
+  latencyRates: number[];
+  latencySeconds: number;
+}
+
+async function openEngine(dir: string, o: SqliteBenchOptions, start: boolean): Promise<JobManager> {
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      dataDir: dir,
+      handlers: { noop: { module: NOOP } },
+      workers: { min: o.workers, max: o.workers, concurrency: o.concurrency },
+    },
+  });
+  const m = await JobManager.open({ config });
+  if (start) await m.start();
+  return m;
+}
+
+const job = (i: number) => ({ type: 'noop', parameters: { i } });
+
+async function submitSingle(o: SqliteBenchOptions): Promise<number> {
+  const t = tempDir('single');
+  const m = await openEngine(t.dir, o, false);
+  const n = Math.min(o.jobs, 20_000);
+  const started = performance.now();
+  for (let i = 0; i < n; i++) await m.submitJob(job(i));
+  const rate = n / ((performance.now() - started) / 1000);
+  await m.close();
+  t.cleanup();
+  return rate;
+}
+
+async function submitBulk(o: SqliteBenchOptions): Promise<number> {
+  const t = tempDir('bulk');
+  const m = await openEngine(t.dir, o, false);
+  const chunk = 10_000;
+  const batches = Array.from({ length: Math.ceil(o.jobs / chunk) }, (_, b) =>
+    Array.from({ length: Math.min(chunk, o.jobs - b * chunk) }, (_, i) => job(b * chunk + i)),
+  );
+  const started = performance.now();
+  for (const batch of batches) await m.submitJobs(batch);
+  const rate = o.jobs / ((performance.now() - started) / 1000);
+  await m.close();
+  t.cleanup();
+  return rate;
+}
+
+/** Pre-load N pending jobs, start the engine, time until every one completed. */
+async function drain(o: SqliteBenchOptions): Promise<number> {
+  const t = tempDir('drain');
+  const client = await openEngine(t.dir, o, false);
+  for (let b = 0; b < o.jobs; b += 10_000) {
+    await client.submitJobs(Array.from({ length: Math.min(10_000, o.jobs - b) }, (_, i) => job(b + i)));
+  }
+  await client.close();
+  const m = await openEngine(t.dir, o, false);
+  let done = 0;
+  let started = 0;
+  const finished = new Promise<void>((resolve) =>
+    m.on('job:completed', () => {
+      if (++done === o.jobs) resolve();
+    }),
+  );
+  m.on('job:failed', (e) => console.error('bench job failed', e.error));
+  const before = performance.now();
+  await m.start(); // workers spawn before the first claim: count from here
+  started = performance.now();
+  await finished;
+  const rate = o.jobs / ((performance.now() - started) / 1000);
+  void before;
+  await m.close();
+  t.cleanup();
+  return rate;
+}
+
+/** Open loop: submit at `rate` jobs/s for `seconds`; latency = submit call → job:started. */
+async function latency(o: SqliteBenchOptions, rate: number): Promise<{ p50: number; p99: number; p999: number; n: number }> {
+  const t = tempDir('latency');
+  const m = await openEngine(t.dir, o, true);
+  const submittedAt = new Map<string, number>();
+  const latencies: number[] = [];
+  const early = new Map<string, number>();
+  m.on('job:started', (e) => {
+    const now = performance.now();
+    const at = submittedAt.get(e.id);
+    if (at === undefined) early.set(e.id, now);
+    else latencies.push(now - at);
+  });
+  const total = Math.round(rate * o.latencySeconds);
+  const begin = performance.now();
+  let sent = 0;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - begin) / 1000) * rate));
+    for (; sent < due; sent++) {
+      const at = performance.now();
+      const rec = await m.submitJob(job(sent));
+      const seen = early.get(rec.id);
+      if (seen !== undefined) latencies.push(seen - at);
+      else submittedAt.set(rec.id, at);
+    }
+    await sleep(1);
+  }
+  while (latencies.length < total) await sleep(10);
+  await m.close();
+  t.cleanup();
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), p999: percentile(latencies, 99.9), n: latencies.length };
+}
+
+export async function sqliteEngineBench(o: SqliteBenchOptions): Promise<BenchRow[]> {
+  const group = 'JobHandle SQLite';
+  const rows: BenchRow[] = [];
+  rows.push({ group, name: 'submit, one at a time', value: await submitSingle(o), unit: 'jobs/s' });
+  rows.push({ group, name: 'submit, bulk (10k per call)', value: await submitBulk(o), unit: 'jobs/s' });
+  rows.push({
+    group,
+    name: `drain no-op, ${o.workers} worker processes`,
+    value: await drain(o),
+    unit: 'jobs/s',
+    peer: 'BullMQ in-process',
+  });
+  for (const rate of o.latencyRates) {
+    const l = await latency(o, rate);
+    rows.push({ group, name: `enqueue→start p50 @${rate}/s`, value: l.p50, unit: 'ms' });
+    rows.push({ group, name: `enqueue→start p99 @${rate}/s`, value: l.p99, unit: 'ms' });
+    rows.push({ group, name: `enqueue→start p99.9 @${rate}/s`, value: l.p999, unit: 'ms' });
+  }
+  return rows;
+}
