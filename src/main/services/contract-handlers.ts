@@ -1,0 +1,101 @@
+/**
+ * The main-side implementation of the contract: one function per method, over the JobManager.
+ * Transports (IPC, HTTP) call `invokeMethod`, which validates the input with the method's schema
+ * before any service runs and answers in the `{ok, result} | {ok: false, error}` envelope.
+ */
+import { AppError, toAppError, validationError } from '../../shared/errors';
+import {
+  CONTRACT,
+  isMethodName,
+  type BulkResult,
+  type ContractHandlers,
+  type Envelope,
+  type MethodName,
+} from '../../shared/contract';
+import type { JobManager } from '../engine/manager';
+import type { JobRecord, JobSubmission } from '../../shared/model';
+
+export interface ContractContext {
+  manager: JobManager;
+  version: string;
+}
+
+async function bulk(ids: string[], action: (id: string) => Promise<JobRecord>): Promise<BulkResult> {
+  const result: BulkResult = { done: [], failed: [] };
+  for (const id of ids) {
+    try {
+      await action(id);
+      result.done.push(id);
+    } catch (err) {
+      result.failed.push({ id, error: toAppError(err).toWire() });
+    }
+  }
+  return result;
+}
+
+/** Every contract method bound to the manager. */
+export function createContractHandlers({ manager, version }: ContractContext): ContractHandlers {
+  return {
+    'jobs:submit': (input) => manager.submitJob(input as JobSubmission),
+    'jobs:submitBulk': (input) => manager.submitJobs(input.jobs as JobSubmission[]),
+    'jobs:list': (input) => manager.listJobs(input as never),
+    'jobs:get': (input) => manager.requireJob(input.id),
+    'jobs:logs': (input) => manager.getJobLogs(input.id, input.afterSeq, input.limit),
+    'jobs:attempts': (input) => manager.getJobAttempts(input.id),
+    'jobs:cancel': (input) => manager.cancelJob(input.id, input.reason),
+    'jobs:restart': (input) => manager.restartJob(input.id),
+    'jobs:bulkCancel': (input) => bulk(input.ids, (id) => manager.cancelJob(id)),
+    'jobs:bulkRestart': (input) => bulk(input.ids, (id) => manager.restartJob(id)),
+    'extraction:submit': async (input) => {
+      const job = await manager.submitJob({
+        type: 'extraction',
+        parameters: input.parameters,
+        ...(input.priority ? { priority: input.priority } : {}),
+        ...(input.schedule ? { schedule: input.schedule } : {}),
+      });
+      return { job_id: job.id, status: job.status };
+    },
+    'queues:pause': async ({ queue }) => {
+      await manager.pauseQueue(queue);
+      return { queue, paused: true as const };
+    },
+    'queues:resume': async ({ queue }) => {
+      await manager.resumeQueue(queue);
+      return { queue, paused: false as const };
+    },
+    'stats:get': () => manager.getQueueStats(),
+    'health:get': () => manager.performHealthCheck(),
+    'workers:list': async () => manager.listWorkers(),
+    'maintenance:cleanup': async ({ daysOld }) => ({ removed: await manager.cleanupOldJobs(daysOld) }),
+    'system:info': async () => ({
+      version,
+      backend: manager.backend.kind,
+      location: manager.backend.location,
+      engineId: manager.engineId,
+      engineRunning: manager.isEngine,
+      dataDir: manager.config.dataDir,
+      jobTypes: manager.registry.types(),
+    }),
+  };
+}
+
+/**
+ * Validate `rawInput` against the method's schema, run the handler, wrap the outcome. Never
+ * throws; an unknown method or a bad input is an error envelope naming the method or field.
+ */
+export async function invokeMethod(handlers: ContractHandlers, name: unknown, rawInput: unknown): Promise<Envelope<unknown>> {
+  if (!isMethodName(name)) {
+    return { ok: false, error: new AppError('NOT_FOUND', `unknown method ${JSON.stringify(name)}`).toWire() };
+  }
+  const spec = CONTRACT[name];
+  const parsed = spec.input.safeParse(rawInput ?? {});
+  if (!parsed.success) return { ok: false, error: validationError(parsed.error, 'input').toWire() };
+  try {
+    const handler = handlers[name] as (input: unknown) => Promise<unknown>;
+    return { ok: true, result: await handler(parsed.data) };
+  } catch (err) {
+    return { ok: false, error: toAppError(err).toWire() };
+  }
+}
+
+export type { MethodName };
