@@ -71,19 +71,16 @@ async function drain(o: SqliteBenchOptions): Promise<number> {
   await client.close();
   const m = await openEngine(t.dir, o, false);
   let done = 0;
-  let started = 0;
   const finished = new Promise<void>((resolve) =>
     m.on('job:completed', () => {
       if (++done === o.jobs) resolve();
     }),
   );
   m.on('job:failed', (e) => console.error('bench job failed', e.error));
-  const before = performance.now();
   await m.start(); // workers spawn before the first claim: count from here
-  started = performance.now();
+  const started = performance.now();
   await finished;
   const rate = o.jobs / ((performance.now() - started) / 1000);
-  void before;
   await m.close();
   t.cleanup();
   return rate;

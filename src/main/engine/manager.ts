@@ -79,6 +79,8 @@ export class JobManager extends EventEmitter<{ [K in keyof JobEventMap]: [JobEve
     backendWarning: string | null,
   ) {
     super();
+    // waitForJob listens once per waiting caller: many concurrent waits are normal, not a leak.
+    this.setMaxListeners(0);
     this.config = options.config;
     this.clock = options.clock ?? systemClock;
     this.registry = new HandlerRegistry(options.config.handlers);
