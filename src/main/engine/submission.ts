@@ -6,6 +6,7 @@ import { AppError, parseOrThrow } from '../../shared/errors';
 import {
   DEFAULT_QUEUE,
   JobSubmissionSchema,
+  MAX_PARAMETERS_BYTES,
   PRIORITY_RANK,
   toEpochMs,
   type JobSubmission,
@@ -16,24 +17,52 @@ import type { Config } from './config';
 import type { HandlerRegistry } from './handlers/registry';
 import { newId } from './ids';
 
-/** Validate one submission; `subject` names it in errors (e.g. `jobs[3]`). */
-export function parseSubmission(input: unknown, registry: HandlerRegistry, subject = 'job'): ParsedJobSubmission {
-  const parsed = parseOrThrow(JobSubmissionSchema, input, subject);
-  registry.assertKnown(parsed.type, subject === 'job' ? 'type' : `${subject}.type`);
-  const s = parsed.schedule;
-  if (s && (s.cronExpression !== undefined || s.intervalSeconds !== undefined)) {
+/** Oversized parameters are PAYLOAD_TOO_LARGE (checked before the schema, which would say VALIDATION). */
+function assertParametersSize(input: unknown, subject: string): void {
+  const params = input && typeof input === 'object' ? (input as { parameters?: unknown }).parameters : undefined;
+  if (!params || typeof params !== 'object') return;
+  let size = 0;
+  try {
+    size = JSON.stringify(params)?.length ?? 0;
+  } catch {
+    return; // not JSON: the schema says so
+  }
+  if (size > MAX_PARAMETERS_BYTES) {
     throw new AppError(
-      'VALIDATION',
-      `invalid ${subject}: schedule: a recurring schedule (cron or interval) is created as a schedule, not as one job`,
+      'PAYLOAD_TOO_LARGE',
+      `invalid ${subject}: parameters: ${size} bytes as JSON; at most ${MAX_PARAMETERS_BYTES} bytes are accepted`,
     );
   }
+}
+
+/** Validate one submission; `subject` names it in errors (e.g. `jobs[3]`). */
+export function parseSubmission(input: unknown, registry: HandlerRegistry, subject = 'job'): ParsedJobSubmission {
+  assertParametersSize(input, subject);
+  const parsed = parseOrThrow(JobSubmissionSchema, input, subject);
+  registry.assertKnown(parsed.type, subject === 'job' ? 'type' : `${subject}.type`);
+  registry.validateParameters(parsed.type, parsed.parameters, subject);
+  const s = parsed.schedule;
   if (s?.scheduledTime !== undefined && parsed.runAt !== undefined) {
     throw new AppError('VALIDATION', `invalid ${subject}: give either runAt or schedule.scheduledTime, not both`);
   }
-  if (parsed.dependencies?.length) {
-    throw new AppError('VALIDATION', `invalid ${subject}: dependencies: not supported by this engine version yet`);
+  const seen = new Set<string>();
+  parsed.dependencies?.forEach((d, i) => {
+    if (seen.has(d.jobId)) throw new AppError('VALIDATION', `invalid ${subject}: dependencies[${i}].jobId: ${d.jobId} is listed twice`);
+    seen.add(d.jobId);
+  });
+  if (isRecurring(parsed) && parsed.dependencies?.length) {
+    throw new AppError('VALIDATION', `invalid ${subject}: a recurring schedule cannot have dependencies`);
   }
   return parsed;
+}
+
+/**
+ * A submission whose schedule recurs (cron or interval): the manager creates a schedule for it
+ * (see JobManager.submitJobs) instead of one job.
+ */
+export function isRecurring(parsed: ParsedJobSubmission): boolean {
+  const s = parsed.schedule;
+  return s !== undefined && (s.cronExpression !== undefined || s.intervalSeconds !== undefined);
 }
 
 /** The NewJob for a parsed submission, defaults filled from `config`. */

@@ -71,8 +71,20 @@ describe('engine: invalid submissions', () => {
     {
       name: 'oversized params',
       input: { type: 'noop', parameters: { blob: 'x'.repeat(300 * 1024) } },
-      code: ['VALIDATION', 'PAYLOAD_TOO_LARGE'],
-      message: /parameters: is \d+ bytes as JSON; at most 262144 bytes are accepted/,
+      code: ['PAYLOAD_TOO_LARGE'],
+      message: /parameters: \d+ bytes as JSON; at most 262144 bytes are accepted/,
+    },
+    {
+      name: 'malformed params of a built-in type',
+      input: { type: 'command', parameters: { argv: 'ls -l' } },
+      code: ['VALIDATION'],
+      message: /parameters\.argv: /,
+    },
+    {
+      name: 'a built-in type with an unknown parameter',
+      input: { type: 'http', parameters: { url: 'http://127.0.0.1/', verb: 'GET' } },
+      code: ['VALIDATION'],
+      message: /parameters: unknown field "verb"/,
     },
     { name: 'unknown field', input: { type: 'noop', colour: 'red' }, code: ['VALIDATION'], message: /unknown field "colour"/ },
     { name: 'bad type name', input: { type: 'Not A Type' }, code: ['VALIDATION'], message: /type: expected a type name/ },

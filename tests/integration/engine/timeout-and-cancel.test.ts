@@ -64,6 +64,7 @@ describe('engine: cancel', () => {
     expect(Date.now() - t0).toBeLessThan(5000); // the handler honoured its signal; no 30 s sleep
     expect(final.status).toBe('cancelled');
     expect(final.error?.class).toBe('cancelled');
+    expect(final.error?.message).toBe('no longer needed'); // the user's reason, not what the handler threw
     expect(final.attempts).toBe(1);
     expect(final.cancelRequested).toBe(false);
     await cancelledEvent;
