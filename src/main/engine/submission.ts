@@ -21,7 +21,7 @@ import { newId } from './ids';
 function assertParametersSize(input: unknown, subject: string): void {
   const params = input && typeof input === 'object' ? (input as { parameters?: unknown }).parameters : undefined;
   if (!params || typeof params !== 'object') return;
-  let size = 0;
+  let size: number;
   try {
     size = JSON.stringify(params)?.length ?? 0;
   } catch {
