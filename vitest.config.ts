@@ -9,5 +9,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration suites start real processes; two files at a time suits a 2-core machine.
     maxWorkers: 2,
+    // Throw-away redis-server instances (single node + 3-master cluster) for the Redis suites.
+    globalSetup: ['tests/global-setup/redis.ts'],
   },
 });

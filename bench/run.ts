@@ -1,10 +1,15 @@
 /**
  * `npm run bench`: one run, one table. Options: --json, --jobs N (default 50000),
- * --workers N (default 2), --concurrency N (default 200), --seconds S (latency runs, default 3).
+ * --workers N (default 2), --concurrency N (default 200), --seconds S (latency runs, default 3),
+ * --export (CSV export of 100k and 1M jobs, peak RSS; --export-rows N,N to choose the counts).
  */
 import { parseArgs } from 'node:util';
 import { formatTable, type BenchRow } from './bench-util';
 import { sqliteEngineBench } from './sqlite-engine-bench';
+import { schedulerBench } from './scheduler-bench';
+import { monitorBench } from './monitor-bench';
+import { exportBench } from './export-bench';
+import { bullmqBench } from './bullmq-bench';
 
 const { values } = parseArgs({
   options: {
@@ -13,6 +18,9 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '2' },
     concurrency: { type: 'string', default: '200' },
     seconds: { type: 'string', default: '3' },
+    /** CSV export benchmark (seeds and exports 100k and 1M jobs; a few minutes): off by default. */
+    export: { type: 'boolean', default: false },
+    'export-rows': { type: 'string', default: '100000,1000000' },
   },
 });
 
@@ -26,6 +34,15 @@ rows.push(
     latencySeconds: Number(values.seconds),
   })),
 );
+
+// Redis: JobHandle's Redis backend vs plain BullMQ in-process and sandboxed (skipped without Redis).
+rows.push(...(await bullmqBench({ jobs: Number(values.jobs), workers: Number(values.workers), concurrency: Number(values.concurrency) })));
+
+rows.push(...(await monitorBench({ seconds: Number(values.seconds), rate: 50 })));
+
+rows.push(...(await schedulerBench()));
+
+if (values.export) rows.push(...(await exportBench({ rows: values['export-rows'].split(',').map(Number) })));
 
 // Ratios against peers that ran in this same run.
 for (const r of rows) {

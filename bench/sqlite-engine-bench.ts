@@ -25,6 +25,8 @@ async function openEngine(dir: string, o: SqliteBenchOptions, start: boolean): P
       dataDir: dir,
       handlers: { noop: { module: NOOP } },
       workers: { min: o.workers, max: o.workers, concurrency: o.concurrency },
+      // The bench saturates the machine itself: backpressure would measure the governor, not the engine.
+      thresholds: { cpuPercent: 100, memoryPercent: 100 },
     },
   });
   const m = await JobManager.open({ config });

@@ -80,8 +80,16 @@ function runForwarding(command, args, env = process.env) {
   });
 }
 
+/** Electron-ABI better-sqlite3 (scripts/build-electron-native.mjs): null when ready, else why not. */
+function buildElectronNative() {
+  const result = spawnSync(process.execPath, [join(root, 'scripts', 'build-electron-native.mjs')], { cwd: root, stdio: 'inherit' });
+  return result.status === 0 ? null : 'better-sqlite3 could not be built for Electron (see the line above)';
+}
+
 buildIfStale();
-const electron = findElectron();
+const found = findElectron();
+const nativeProblem = found.binary ? buildElectronNative() : null;
+const electron = nativeProblem ? { reason: nativeProblem } : found;
 if (electron.binary) {
   const env = { ...process.env };
   delete env.ELECTRON_RUN_AS_NODE;

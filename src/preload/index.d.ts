@@ -1,8 +1,8 @@
-// Renderer-side type of what src/preload/index.ts exposes on `window`.
-export interface JobHandleBridge {
-  /** The app version, e.g. "0.1.0" ("unknown" if the main process did not pass it). */
-  readonly version: string;
-}
+// Renderer-side type of what src/preload/index.ts exposes on `window`: derived from the contract
+// (src/shared/desktop-bridge.ts), so a contract change the renderer does not follow fails typecheck.
+import type { JobHandleBridge } from '../shared/desktop-bridge';
+
+export type { JobHandleBridge };
 
 declare global {
   interface Window {

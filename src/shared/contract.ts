@@ -16,14 +16,31 @@ import {
   JobScheduleSchema,
   JobSubmissionSchema,
   QueueNameSchema,
+  TimestampSchema,
   type HealthReport,
   type JobAttempt,
   type JobLogLine,
   type JobPage,
   type JobRecord,
+  type BackpressureInfo,
   type QueueStats,
   type WorkerInfo,
 } from './model';
+import type {
+  FlowResultView,
+  JobDependenciesView,
+  ScheduleDetail,
+  SchedulePageView,
+  SchedulePreviewView,
+  ScheduleView,
+} from './schedule-types';
+import {
+  METRIC_RESOLUTIONS,
+  type AnalyticsReport,
+  type FailureAnalysis,
+  type MaintenanceRunResult,
+  type StoredMetricSample,
+} from './analytics-types';
 
 export type HttpVerb = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -59,6 +76,231 @@ export interface SystemInfo {
   engineRunning: boolean;
   dataDir: string;
   jobTypes: string[];
+}
+
+/* ---- Scheduling and dependencies (issue 3): schedules:*, jobs:submitFlow, jobs:dependencies ---- */
+/** A schedule definition or patch; the engine validates it field by field (docs/scheduling.md). */
+const ScheduleBodySchema = z.record(z.string(), z.unknown());
+const ScheduleIdInput = z.strictObject({ id: z.string().min(1).max(100) });
+function SCHEDULING_METHODS() {
+  return {
+    'schedules:create': method<ScheduleView>()({
+      summary: 'Create a schedule (cron with zone, interval or run-once; misfire and overlap policies)',
+      input: ScheduleBodySchema,
+      http: { method: 'POST', path: '/api/schedules' },
+    }),
+    'schedules:update': method<ScheduleView>()({
+      summary: 'Change a schedule; null clears an optional field',
+      input: z.strictObject({ id: z.string().min(1).max(100), patch: ScheduleBodySchema }),
+      http: { method: 'PATCH', path: '/api/schedules/:id' },
+    }),
+    'schedules:pause': method<ScheduleView>()({
+      summary: 'Pause a schedule',
+      input: ScheduleIdInput,
+      http: { method: 'POST', path: '/api/schedules/:id/pause' },
+    }),
+    'schedules:resume': method<ScheduleView>()({
+      summary: 'Resume a paused schedule (missed slots are not caught up)',
+      input: ScheduleIdInput,
+      http: { method: 'POST', path: '/api/schedules/:id/resume' },
+    }),
+    'schedules:delete': method<{ id: string; deleted: true }>()({
+      summary: 'Delete a schedule (its jobs stay)',
+      input: ScheduleIdInput,
+      http: { method: 'DELETE', path: '/api/schedules/:id' },
+    }),
+    'schedules:list': method<SchedulePageView>()({
+      summary: 'List schedules by next fire time',
+      input: z.strictObject({
+        paused: z.boolean().optional(),
+        active: z.boolean().optional(),
+        type: z.array(z.string().min(1).max(64)).max(20).optional(),
+        limit: z.number().int().min(1).max(1000).default(100),
+        cursor: z.string().max(500).optional(),
+      }),
+      http: { method: 'GET', path: '/api/schedules' },
+    }),
+    'schedules:get': method<ScheduleDetail>()({
+      summary: 'One schedule with its latest runs',
+      input: ScheduleIdInput,
+      http: { method: 'GET', path: '/api/schedules/:id' },
+    }),
+    'schedules:preview': method<SchedulePreviewView>()({
+      summary: 'Next fire times of a schedule (id) or a definition, in its zone and UTC',
+      input: z.union([
+        z.strictObject({ id: z.string().min(1).max(100), count: z.number().int().min(1).max(1000).default(5) }),
+        z.strictObject({ definition: ScheduleBodySchema, count: z.number().int().min(1).max(1000).default(5) }),
+      ]),
+      http: { method: 'POST', path: '/api/schedules/preview' },
+    }),
+    'schedules:runNow': method<JobRecord>()({
+      summary: 'Create one run of a schedule now',
+      input: ScheduleIdInput,
+      http: { method: 'POST', path: '/api/schedules/:id/run' },
+    }),
+    'jobs:submitFlow': method<FlowResultView>()({
+      summary: 'Submit a graph of jobs with local refs and dependencies, all or nothing',
+      input: z.strictObject({ jobs: z.array(z.record(z.string(), z.unknown())).min(1).max(10_000) }),
+      http: { method: 'POST', path: '/api/jobs/flow' },
+    }),
+    'jobs:dependencies': method<JobDependenciesView>()({
+      summary: "A job's dependencies and dependents with their states",
+      input: IdInput,
+      http: { method: 'GET', path: '/api/jobs/:id/dependencies' },
+    }),
+  } as const;
+}
+
+/* ---- Analytics, metrics history, maintenance and CSV export (issue 6) ---- */
+/** A time in an input: ISO-8601, epoch ms, or epoch ms as digits (query strings). */
+const AnalyticsTime = z.preprocess((v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v), TimestampSchema);
+/** A boolean that also accepts "true"/"false"/"1"/"0" (query strings). */
+const QueryFlag = z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean());
+const NameOrNames = z.union([z.string().min(1).max(64), z.array(z.string().min(1).max(64)).min(1).max(50)]);
+const AnalyticsWindow = {
+  /** Default: `to` − 24 h. */
+  from: AnalyticsTime.optional(),
+  /** Default: now. */
+  to: AnalyticsTime.optional(),
+};
+export const AnalyticsReportInput = z.strictObject({
+  ...AnalyticsWindow,
+  type: NameOrNames.optional(),
+  queue: NameOrNames.optional(),
+  bucket: z.enum(['hour', 'day']).default('hour'),
+  tzOffsetMinutes: z.number().int().min(-840).max(840).optional(),
+});
+export const FailureAnalysisInput = z.strictObject({ ...AnalyticsWindow, type: NameOrNames.optional(), queue: NameOrNames.optional() });
+export const MetricsHistoryInput = z.strictObject({ ...AnalyticsWindow, resolution: z.enum(METRIC_RESOLUTIONS).optional() });
+export const MaintenanceRunInput = z.strictObject({
+  retention: z.boolean().optional(),
+  checkpoint: z.boolean().optional(),
+  vacuumFreeRatio: z.number().min(0).max(1).optional(),
+  backup: z.boolean().optional(),
+  keepBackups: z.number().int().min(1).max(365).optional(),
+});
+function ANALYTICS_METHODS() {
+  return {
+    'analytics:report': method<AnalyticsReport>()({
+      summary: 'Analytics report of jobs finished in a window, by type and queue, with trend, failures and slow runs',
+      input: AnalyticsReportInput,
+      http: { method: 'GET', path: '/api/analytics/report' },
+    }),
+    'analytics:failures': method<FailureAnalysis>()({
+      summary: 'Failures of a window grouped by error class and normalized message',
+      input: FailureAnalysisInput,
+      http: { method: 'GET', path: '/api/analytics/failures' },
+    }),
+    'metrics:history': method<StoredMetricSample[]>()({
+      summary: 'Metrics history samples (raw 24 h, per-minute 7 days, per-hour 1 year)',
+      input: MetricsHistoryInput,
+      http: { method: 'GET', path: '/api/metrics/history' },
+    }),
+    'maintenance:run': method<MaintenanceRunResult>()({
+      summary: 'Run maintenance now: retention, metrics roll-up, WAL checkpoint, VACUUM when worthwhile, backup',
+      input: MaintenanceRunInput,
+      http: { method: 'POST', path: '/api/maintenance/run' },
+    }),
+  } as const;
+}
+
+const CsvBom = { bom: QueryFlag.default(false) };
+/**
+ * CSV downloads (streamed, UTF-8, optional BOM): the HTTP server serves `GET <path>` with the query
+ * string parsed by `input`, and streams `writeCsvExport(manager, name, input, response)`
+ * (src/main/services/csv-exports.ts) with `Content-Type: text/csv; charset=utf-8` and
+ * `Content-Disposition: attachment; filename="<filename>"`.
+ */
+export const CSV_EXPORTS = {
+  jobs: {
+    path: '/api/export/jobs.csv',
+    filename: 'jobs.csv',
+    input: JobListQuerySchema.omit({ limit: true, cursor: true }).extend(CsvBom),
+  },
+  report: {
+    path: '/api/export/report.csv',
+    filename: 'report.csv',
+    input: AnalyticsReportInput.extend({ ...CsvBom, table: z.enum(['groups', 'trend']).default('groups') }),
+  },
+  failures: { path: '/api/export/failures.csv', filename: 'failures.csv', input: FailureAnalysisInput.extend(CsvBom) },
+  metrics: { path: '/api/export/metrics.csv', filename: 'metrics.csv', input: MetricsHistoryInput.extend(CsvBom) },
+} as const;
+export type CsvExportName = keyof typeof CSV_EXPORTS;
+export const CSV_EXPORT_NAMES = Object.keys(CSV_EXPORTS) as CsvExportName[];
+
+/* ---- Resource governance: workers, auto-scaling, rate pools (issue 4) ---- */
+/** One rate pool as `pools:list` shows it. `available`/`waiting`/… are null when no engine runs here. */
+export interface RatePoolView {
+  name: string;
+  perMinute: number;
+  burst: number;
+  available: number | null;
+  waiting: number | null;
+  granted: number | null;
+  waits: number | null;
+  totalWaitMs: number | null;
+  /** Where it is declared: the settings file, the store (`pools set`), or created on first use. */
+  source: 'settings' | 'store' | 'engine';
+}
+export interface AutoScalingView {
+  enabled: boolean;
+  minWorkers: number;
+  maxWorkers: number;
+  intervalMs: number;
+  decisions: Array<{ at: number; action: 'up' | 'down' | 'hold'; target: number; reason: string }>;
+  steps: Array<{ at: number; action: 'up' | 'down' | 'hold'; target: number; reason: string }>;
+}
+export interface GovernorView {
+  backpressure: BackpressureInfo & { cpuPercent: number | null; memoryPercent: number | null; cpuThreshold: number; memoryThreshold: number };
+  concurrency: {
+    running: number;
+    limit: number | null;
+    free: number | null;
+    saturatedQueues: string[];
+    saturatedTypes: string[];
+    perQueue: Record<string, number>;
+    perType: Record<string, number>;
+  };
+  pools: RatePoolView[];
+  typePools: Record<string, string>;
+  throttled: Record<string, string>;
+  cpuPolicy: 'throttle' | 'kill';
+  autoScaling: AutoScalingView;
+  monitoring: boolean;
+}
+const PoolName = z.string().min(1).max(64);
+function RESOURCE_METHODS() {
+  return {
+    'workers:scale': method<{ target: number; workers: WorkerInfo[] }>()({
+      summary: 'Scale the worker pool by hand (kept within min and max; removed workers finish their jobs first)',
+      input: z.strictObject({ count: z.number().int().min(0).max(256) }),
+      http: { method: 'POST', path: '/api/workers/scale' },
+    }),
+    'workers:autoscale': method<AutoScalingView>()({
+      summary: 'Change auto-scaling bounds, or turn it on or off',
+      input: z.strictObject({
+        min: z.number().int().min(0).max(256).optional(),
+        max: z.number().int().min(1).max(256).optional(),
+        enabled: z.boolean().optional(),
+      }),
+      http: { method: 'POST', path: '/api/workers/autoscale' },
+    }),
+    'pools:list': method<RatePoolView[]>()({
+      summary: 'Rate-limit pools with their rate, burst, tokens available and waits',
+      input: Empty,
+      http: { method: 'GET', path: '/api/pools' },
+    }),
+    'pools:set': method<RatePoolView>()({
+      summary: 'Declare or change a rate-limit pool (waiting jobs get the new rate at once)',
+      input: z.strictObject({ name: PoolName, perMinute: z.number().positive().max(1_000_000), burst: z.number().int().min(1).max(1_000_000).optional() }),
+      http: { method: 'PUT', path: '/api/pools/:name' },
+    }),
+    'governor:state': method<GovernorView>()({
+      summary: 'Backpressure, concurrency limits and saturation, rate pools, CPU throttling and auto-scaling of the engine',
+      input: Empty,
+      http: { method: 'GET', path: '/api/governor' },
+    }),
+  } as const;
 }
 
 export const CONTRACT = {
@@ -160,6 +402,9 @@ export const CONTRACT = {
     input: Empty,
     http: { method: 'GET', path: '/api/system' },
   }),
+  ...SCHEDULING_METHODS(),
+  ...ANALYTICS_METHODS(),
+  ...RESOURCE_METHODS(),
 } as const satisfies Record<string, MethodSpec>;
 
 export type Contract = typeof CONTRACT;
@@ -174,8 +419,14 @@ export type ContractApi = { [M in MethodName]: (input: MethodInput<M>) => Promis
 /** Main-side implementation of every method, given already-validated input. */
 export type ContractHandlers = { [M in MethodName]: (input: ParsedMethodInput<M>) => Promise<MethodResult<M>> };
 
+/* ---- Desktop shell (issue 7): events the app itself sends to its window ---- */
+export interface DesktopEventMap {
+  /** Show this job in the dashboard (a tray or notification click). Sent by the desktop shell, not the engine. */
+  'ui:navigate': { jobId: string };
+}
+
 /** Every event a client can subscribe to. */
-export type EventMap = JobEventMap;
+export type EventMap = JobEventMap & DesktopEventMap;
 export type EventName = keyof EventMap;
 export const EVENT_NAMES = [
   'job:added',

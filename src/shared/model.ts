@@ -20,6 +20,11 @@ import { z } from 'zod';
  * - scheduled: has a run-at time in the future
  * - running: claimed by an engine and executing in a worker
  * - retrying: failed with a transient error; waits for its backoff delay, then runs again
+ * - waiting: has dependencies (other jobs) whose outcome it waits for; it is never claimed.
+ *   When every dependency is met it becomes pending (or scheduled, if its run-at is still
+ *   ahead); when one can no longer be met it is cancelled naming that dependency. A status of its
+ *   own (not `scheduled`) because it has no time at which it becomes runnable, and a user must
+ *   see that it waits for other jobs, not for a clock (see docs/scheduling.md, Dependencies).
  * - completed / failed / cancelled: terminal
  */
 export const JOB_STATUSES = [
@@ -30,12 +35,14 @@ export const JOB_STATUSES = [
   'failed',
   'cancelled',
   'retrying',
+  'waiting',
 ] as const;
 export const JobStatusSchema = z.enum(JOB_STATUSES);
 export type JobStatus = z.infer<typeof JobStatusSchema>;
 
 export const TERMINAL_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
-export const WAITING_STATUSES: readonly JobStatus[] = ['pending', 'scheduled', 'retrying'];
+/** Not started and not finished: waiting for a worker, a time, a retry or other jobs. */
+export const WAITING_STATUSES: readonly JobStatus[] = ['pending', 'scheduled', 'retrying', 'waiting'];
 
 export function isTerminalStatus(status: JobStatus): boolean {
   return status === 'completed' || status === 'failed' || status === 'cancelled';
@@ -326,6 +333,15 @@ export interface QueueStats {
   throughput_per_minute: number;
   pausedQueues: string[];
   oldestPendingAgeMs: number | null;
+  /** Host backpressure of the engine in this process (null: no engine runs here). */
+  backpressure: BackpressureInfo | null;
+}
+
+/** Whether new jobs are held back because the host is busy, why, and since when. */
+export interface BackpressureInfo {
+  engaged: boolean;
+  reason: string | null;
+  since: number | null;
 }
 
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';

@@ -31,6 +31,9 @@ export const FAST_SETTINGS: SettingsFile = {
   jobs: { retryDelaySeconds: 0, maxRetries: 0, defaultTimeoutSeconds: 60 },
   cancelGraceSeconds: 1,
   shutdownGraceSeconds: 1,
+  // A shared, busy test machine must not hold jobs back: thresholds of 100 disable backpressure
+  // (tests of backpressure set their own thresholds and inject host samples).
+  thresholds: { cpuPercent: 100, memoryPercent: 100 },
 };
 
 function mergeSettings(base: SettingsFile, over: SettingsFile | undefined): SettingsFile {

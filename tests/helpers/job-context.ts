@@ -68,6 +68,9 @@ export function makeContext(params: Record<string, unknown>, opts: MakeContextOp
     trackProcess(pid) {
       pids.push(pid);
     },
+    acquire() {
+      return Promise.resolve(); // no rate pools in handler unit tests
+    },
   };
   return {
     ctx,

@@ -14,11 +14,23 @@ export const GLOBAL_OPTIONS = {
   db: { type: 'string' },
   'data-dir': { type: 'string' },
   config: { type: 'string' },
+  redis: { type: 'string' },
+  cluster: { type: 'string' },
+  backend: { type: 'string' },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const satisfies ParseArgsConfig['options'];
 
-export type GlobalValues = { db?: string; 'data-dir'?: string; config?: string; json: boolean; help: boolean };
+export type GlobalValues = {
+  db?: string;
+  'data-dir'?: string;
+  config?: string;
+  redis?: string;
+  cluster?: string;
+  backend?: string;
+  json: boolean;
+  help: boolean;
+};
 
 /** parseArgs with the global options added; unknown options and missing values become UsageErrors. */
 export function parseCommand<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O, maxPositionals: number) {

@@ -11,6 +11,7 @@ import { pidAlive } from '../engine/recovery';
 import { intOption, numberOption, parseCommand, parseParams, UsageError } from './cli-args';
 import { iso, jobDetail, jobsTable, table } from './cli-output';
 import type { CliCommand, CliContext } from './cli-types';
+import { dependencyLines, parseDependsOn } from './dependency-cli';
 
 function submissionFromFlags(type: string, v: Record<string, unknown>): JobSubmission {
   let parameters: Record<string, unknown> = {};
@@ -39,6 +40,7 @@ function submissionFromFlags(type: string, v: Record<string, unknown>): JobSubmi
     ...(v.retries !== undefined ? { maxRetries: intOption('retries', v.retries, 0, 100) } : {}),
     ...(v['retry-delay'] !== undefined ? { retryDelaySeconds: numberOption('retry-delay', v['retry-delay'], 0) } : {}),
     ...(Object.keys(limits).length ? { limits } : {}),
+    ...(v['depends-on'] !== undefined ? { dependencies: parseDependsOn(v['depends-on'] as string[]) } : {}),
   };
 }
 
@@ -103,6 +105,7 @@ const submit: CliCommand = {
   usage:
     'submit <type> [--param k=v]... [--params-json JSON] [--priority LOW|NORMAL|HIGH|URGENT] [--queue Q] [--at ISO]\n' +
     '       [--timeout S] [--retries N] [--retry-delay S] [--max-memory-mb MB] [--max-cpu-percent P] [--rate-pool NAME] [--wait]\n' +
+    '       [--depends-on ID[:success|failure|completion]]...   (waits for those jobs; default trigger success)\n' +
     '  submit --file JOBS.jsonl   (one job object per line; all or nothing)',
   async run(args, ctx) {
     const { values: v, positionals } = parseCommand(
@@ -119,6 +122,7 @@ const submit: CliCommand = {
         'max-memory-mb': { type: 'string' },
         'max-cpu-percent': { type: 'string' },
         'rate-pool': { type: 'string' },
+        'depends-on': { type: 'string', multiple: true },
         file: { type: 'string' },
         wait: { type: 'boolean', default: false },
       },
@@ -213,11 +217,13 @@ const show: CliCommand = {
       const attempts = await m.getJobAttempts(id);
       const logs = await m.getJobLogs(id, 0, 100_000);
       const lastLogs = logs.slice(Math.max(0, logs.length - tail));
+      const deps = m.backend.dependencies ? await m.getJobDependencies(id) : null;
       if (ctx.output.json) {
-        ctx.output.out(JSON.stringify({ job, attempts, logs: lastLogs }));
+        ctx.output.out(JSON.stringify({ job, attempts, logs: lastLogs, dependencies: deps?.dependencies ?? [], dependents: deps?.dependents ?? [] }));
         return 0;
       }
       ctx.output.out(jobDetail(job));
+      if (deps && (deps.dependencies.length || deps.dependents.length)) ctx.output.out(dependencyLines(deps));
       if (attempts.length) {
         ctx.output.out('\nattempts:');
         ctx.output.out(

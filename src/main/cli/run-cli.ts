@@ -12,6 +12,11 @@ import type { Output } from './cli-output';
 import type { CliCommand, CliContext } from './cli-types';
 import { JOB_COMMANDS } from './job-commands';
 import { WORKER_COMMANDS } from './worker-commands';
+import { backendOverrides, BACKEND_OPTIONS_HELP } from './backend-options';
+import { RESOURCE_COMMANDS } from './resource-commands';
+import { SCHEDULE_COMMANDS } from './schedule-commands';
+import { SERVE_COMMANDS } from './serve-commands';
+import { ANALYTICS_COMMANDS } from './analytics-commands';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -19,7 +24,7 @@ export interface CliIo {
   env?: NodeJS.ProcessEnv;
 }
 
-export const COMMANDS: Record<string, CliCommand> = { ...JOB_COMMANDS, ...WORKER_COMMANDS };
+export const COMMANDS: Record<string, CliCommand> = { ...JOB_COMMANDS, ...WORKER_COMMANDS, ...SCHEDULE_COMMANDS, ...SERVE_COMMANDS, ...ANALYTICS_COMMANDS, ...RESOURCE_COMMANDS };
 
 function helpText(): string {
   const lines = [
@@ -34,6 +39,7 @@ function helpText(): string {
     '  --db PATH        the job database (default: <data dir>/jobhandle.db)',
     '  --data-dir DIR   the data directory (default: the desktop app\'s, or JOBHANDLE_DATA_DIR)',
     '  --config FILE    a settings file (default: <data dir>/settings.json)',
+    ...BACKEND_OPTIONS_HELP,
     '  --json           machine-readable output',
     '',
     'exit status: 0 ok, 1 the waited-for job failed (or unhealthy), 2 usage or validation error, 3 store or engine error',
@@ -63,7 +69,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const ctx: CliContext = {
     output,
     async withManager(values: GlobalValues & Record<string, unknown>, fn, options = {}) {
-      const overrides: SettingsFile = { ...options.overrides };
+      const overrides: SettingsFile = { ...options.overrides, ...backendOverrides(values) };
       if (values['data-dir']) overrides.dataDir = resolve(String(values['data-dir']));
       if (values.db) overrides.dbPath = resolve(String(values.db));
       const config = loadConfig({ env: io.env ?? process.env, settingsPath: values.config, overrides });

@@ -8,7 +8,7 @@ import type { CliCommand } from './cli-types';
 
 const startWorker: CliCommand = {
   summary: 'run the engine headless until SIGINT/SIGTERM',
-  usage: 'start-worker [--name N] [--queue Q]... [--concurrency C] [--workers N]',
+  usage: 'start-worker [--name N] [--queue Q]... [--concurrency C] [--workers N] [--min N] [--max N]',
   async run(args, ctx) {
     const { values: v } = parseCommand(
       args,
@@ -17,11 +17,15 @@ const startWorker: CliCommand = {
         queue: { type: 'string', multiple: true },
         concurrency: { type: 'string' },
         workers: { type: 'string' },
+        min: { type: 'string' },
+        max: { type: 'string' },
       },
       0,
     );
     const concurrency = intOption('concurrency', v.concurrency, 1, 10_000);
     const workers = intOption('workers', v.workers, 1, 256);
+    const min = intOption('min', v.min, 0, 256);
+    const max = intOption('max', v.max, 1, 256);
     const name = v.name === undefined ? undefined : String(v.name);
     const queues = (v.queue as string[] | undefined) ?? null;
     return ctx.withManager(
@@ -59,6 +63,8 @@ const startWorker: CliCommand = {
           workers: {
             ...(concurrency !== undefined ? { concurrency } : {}),
             ...(workers !== undefined ? { min: workers, max: Math.max(workers, 1) } : {}),
+            ...(min !== undefined ? { min } : {}),
+            ...(max !== undefined ? { max } : {}),
           },
         },
       },

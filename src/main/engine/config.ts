@@ -22,6 +22,32 @@ const HandlerRegistrationSchema = z.strictObject({
 });
 export type HandlerRegistration = z.infer<typeof HandlerRegistrationSchema>;
 
+const PoolNameSchema = z.string().min(1).max(64);
+const LimitSchema = z.number().int().min(0).max(100_000);
+const ConcurrencySettingsSchema = z.strictObject({
+  global: LimitSchema.optional(),
+  perQueue: z.record(z.string().min(1), LimitSchema).optional(),
+  perType: z.record(z.string().min(1), LimitSchema).optional(),
+});
+const RatePoolSettingSchema = z.strictObject({
+  perMinute: z.number().positive().max(1_000_000),
+  burst: z.number().int().min(1).max(1_000_000).optional(),
+});
+const ResourceSettingsSchema = z.strictObject({
+  /** What happens to a job over its CPU limit for the sustain period: throttle (default) or kill. */
+  cpuPolicy: z.enum(['throttle', 'kill']).optional(),
+  cpuSustainSeconds: z.number().min(0).max(3600).optional(),
+  /** Per-job CPU/memory sampling interval while jobs run, ms. */
+  sampleIntervalMs: z.number().int().min(100).max(60_000).optional(),
+  /** Host CPU/memory sampling interval, ms. */
+  hostIntervalMs: z.number().int().min(100).max(60_000).optional(),
+  /** false: no host or per-job sampling (no backpressure, no memory/CPU enforcement). */
+  monitoring: z.boolean().optional(),
+  /** Auto-scaling of the worker pool between workers.min and workers.max. */
+  autoScale: z.boolean().optional(),
+  autoScaleIntervalMs: z.number().int().min(100).max(600_000).optional(),
+});
+
 /** The settings file: every field optional; defaults fill the rest. */
 export const SettingsFileSchema = z.strictObject({
   dataDir: z.string().min(1).optional(),
@@ -64,9 +90,50 @@ export const SettingsFileSchema = z.strictObject({
     })
     .optional(),
   handlers: z.record(z.string(), HandlerRegistrationSchema).optional(),
+  /** Resource governance (docs/resources.md): concurrency caps, rate pools, CPU policy, monitoring. */
+  concurrency: ConcurrencySettingsSchema.optional(),
+  ratePools: z.record(PoolNameSchema, RatePoolSettingSchema).optional(),
+  /** Job type → the rate pool each of its jobs takes a token from before it starts. */
+  typePools: z.record(z.string().min(1), PoolNameSchema).optional(),
+  resources: ResourceSettingsSchema.optional(),
   shutdownGraceSeconds: z.number().min(0).max(3600).optional(),
   cancelGraceSeconds: z.number().min(0).max(600).optional(),
   durability: z.enum(['normal', 'full']).optional(),
+  /* --- local REST/WebSocket API and browser dashboard (docs/api.md) --- */
+  /** The desktop app starts the API server when enabled (off by default); `jobhandle serve` uses port and host. */
+  api: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      port: z.number().int().min(0).max(65535).optional(),
+      host: z.string().min(1).max(255).optional(),
+    })
+    .optional(),
+  /* --- analytics, health and maintenance (docs/analytics.md) --- */
+  /** Days finished jobs are kept, by status; the daily maintenance deletes older ones. */
+  retention: z
+    .strictObject({
+      completed: z.number().min(0).max(36500).optional(),
+      failed: z.number().min(0).max(36500).optional(),
+      cancelled: z.number().min(0).max(36500).optional(),
+    })
+    .optional(),
+  metrics: z
+    .strictObject({ enabled: z.boolean().optional(), sampleIntervalSeconds: z.number().min(1).max(3600).optional() })
+    .optional(),
+  health: z
+    .strictObject({
+      minFreeDiskMb: z.number().min(0).optional(),
+      integrityCheckMinutes: z.number().min(1).max(100_000).optional(),
+    })
+    .optional(),
+  maintenance: z
+    .strictObject({
+      daily: z.boolean().optional(),
+      backup: z.boolean().optional(),
+      keepBackups: z.number().int().min(1).max(365).optional(),
+      firstCheckSeconds: z.number().min(0).max(86_400).optional(),
+    })
+    .optional(),
 });
 export type SettingsFile = z.infer<typeof SettingsFileSchema>;
 
@@ -88,10 +155,33 @@ export interface Config {
   limits: { maxCpuPercent: number; maxMemoryMb: number; maxApiCallsPerMinute: number };
   /** Application job types: type → module (absolute path after loading). */
   handlers: Record<string, HandlerRegistration>;
+  concurrency: { global?: number; perQueue: Record<string, number>; perType: Record<string, number> };
+  ratePools: Record<string, { perMinute: number; burst?: number }>;
+  typePools: Record<string, string>;
+  resources: {
+    cpuPolicy: 'throttle' | 'kill';
+    cpuSustainSeconds: number;
+    sampleIntervalMs: number;
+    hostIntervalMs: number;
+    monitoring: boolean;
+    autoScale: boolean;
+    autoScaleIntervalMs: number;
+  };
   shutdownGraceSeconds: number;
   cancelGraceSeconds: number;
   /** SQLite synchronous mode: `normal` survives a crashed process, `full` also a power loss. */
   durability: 'normal' | 'full';
+  /** Local API server (docs/api.md): off by default in the desktop app. */
+  api: { enabled: boolean; port: number; host: string };
+  /** better_sqlite3.node for a non-Node ABI (set by the Electron app, never by settings or env). */
+  sqliteNativeBinding?: string;
+  /** Days finished jobs are kept, by status (daily maintenance). */
+  retention: { completed: number; failed: number; cancelled: number };
+  /** Metrics history sampling. */
+  metrics: { enabled: boolean; sampleIntervalSeconds: number };
+  health: { minFreeDiskMb: number; integrityCheckMinutes: number };
+  /** The daily maintenance job: first check `firstCheckSeconds` after start, then hourly. */
+  maintenance: { daily: boolean; backup: boolean; keepBackups: number; firstCheckSeconds: number };
 }
 
 /** Where the desktop app keeps its data (the same folder as Electron's userData for JobHandle). */
@@ -267,9 +357,26 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     },
     limits: { maxCpuPercent: 80, maxMemoryMb: 1024, maxApiCallsPerMinute: 60 },
     handlers: {},
+    concurrency: { perQueue: {}, perType: {} },
+    ratePools: {},
+    typePools: {},
+    resources: {
+      cpuPolicy: 'throttle',
+      cpuSustainSeconds: 30,
+      sampleIntervalMs: 1000,
+      hostIntervalMs: 1000,
+      monitoring: true,
+      autoScale: true,
+      autoScaleIntervalMs: 5000,
+    },
     shutdownGraceSeconds: 30,
     cancelGraceSeconds: 5,
     durability: 'normal',
+    api: { enabled: false, port: 7878, host: '127.0.0.1' },
+    retention: { completed: 90, failed: 365, cancelled: 90 },
+    metrics: { enabled: true, sampleIntervalSeconds: 10 },
+    health: { minFreeDiskMb: 1024, integrityCheckMinutes: 60 },
+    maintenance: { daily: true, backup: true, keepBackups: 7, firstCheckSeconds: 60 },
   };
 
   let merged = merge(defaults as unknown as Record<string, unknown>, fromFile as Record<string, unknown>);

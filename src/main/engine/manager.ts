@@ -34,13 +34,28 @@ import type { Config } from './config';
 import { Dispatcher } from './dispatcher/dispatcher';
 import { createEngineHandlers } from './handlers/engine-handlers';
 import { HandlerRegistry } from './handlers/registry';
-import { evaluateHealth } from './health/health-check';
 import { shortId } from './ids';
 import { ForkSpawner } from './pool/fork-spawner';
 import type { ProcessSpawner } from './pool/process-spawner';
 import { WorkerPool } from './pool/worker-pool';
 import { recoverOrphanedJobs } from './recovery';
-import { parseSubmission, toNewJob, type JobSubmission } from './submission';
+import { EngineGovernance, type GovernanceHooks } from './governor/engine-governance';
+import type { AnalyticsReport, StoredMetricSample } from '../../shared/analytics-types';
+import { EngineAnalytics } from './analytics/engine-analytics';
+import type { FailureAnalysis, MetricsRequest, ReportRequest } from './analytics/analytics-service';
+import type { CsvExportResult, CsvOptions } from './analytics/csv-export';
+import type { CsvTarget } from './analytics/csv-target';
+import { MaintenanceParamsSchema, type MaintenanceOptions } from './handlers/engine-handlers';
+import { applyRetention, type MaintenanceResult, type RetentionDays } from './maintenance/maintenance-service';
+import { isRecurring, parseSubmission, toNewJob, type JobSubmission } from './submission';
+import type { NewJob } from './backend/queue-backend';
+import { DependencyApi } from './dependencies/dependency-api';
+import type { DependencyEffects } from './dependencies/dependency-types';
+import { ScheduleApi, type ScheduleListQueryInput } from './scheduler/schedule-api';
+import { scheduledJob } from './scheduler/schedule-jobs';
+import { SchedulerService } from './scheduler/scheduler-service';
+import type { FlowResultView, JobDependenciesView, ScheduleDetail, SchedulePageView, SchedulePreviewView, ScheduleView } from '../../shared/schedule-types';
+import { backpressureView } from './governor/resource-views';
 
 export interface JobManagerOptions {
   config: Config;
@@ -54,6 +69,8 @@ export interface JobManagerOptions {
   workerNamePrefix?: string;
   /** Poll interval for changes made by other processes (ms). */
   watchIntervalMs?: number;
+  /** Resource governance hooks: timer clock, scripted host samples, backlog probe (tests). */
+  governance?: GovernanceHooks;
 }
 
 const MAX_BULK = 100_000;
@@ -68,7 +85,13 @@ export class JobManager extends EventEmitter<{ [K in keyof JobEventMap]: [JobEve
   private readonly backendStore: QueueBackend;
   private pool: WorkerPool | null = null;
   private dispatcher: Dispatcher | null = null;
+  private gov: EngineGovernance | null = null;
+  /** Reports, failure analysis, metrics history, exports, health facts, maintenance (analytics/engine-analytics.ts). */
+  readonly analytics: EngineAnalytics;
   private timers: NodeJS.Timeout[] = [];
+  private readonly scheduleApi: ScheduleApi | null;
+  private readonly dependencyApi: DependencyApi;
+  private scheduler: SchedulerService | null = null;
   private lastChangeToken = -1;
   private backendWarning: string | null;
   private state: 'open' | 'starting' | 'running' | 'stopping' | 'closed' = 'open';
@@ -86,6 +109,23 @@ export class JobManager extends EventEmitter<{ [K in keyof JobEventMap]: [JobEve
     this.registry = new HandlerRegistry(options.config.handlers);
     this.backendStore = backend;
     this.backendWarning = backendWarning;
+    this.analytics = new EngineAnalytics({ backend, config: this.config, clock: this.clock, onError: (err) => this.reportError(err) });
+    this.scheduleApi = backend.schedules
+      ? new ScheduleApi({
+          store: backend.schedules,
+          clock: this.clock,
+          buildJob: (def, id, now) => scheduledJob(def, id, now, this.registry, this.config),
+          insertJobs: async (jobs) => void (await this.insertAndAnnounce(jobs)),
+          onJobsCreated: (jobs) => this.announceInserted(jobs),
+          onChanged: () => void this.scheduler?.refresh().catch((err: unknown) => this.reportError(err)),
+        })
+      : null;
+    this.dependencyApi = new DependencyApi({
+      backend,
+      build: (submission, subject) => toNewJob(parseSubmission(submission, this.registry, subject), this.config, this.clock.now()),
+      insert: (rows) => this.insertAndAnnounce(rows),
+    });
+    backend.dependencies?.onEffects((effects) => this.onDependencyEffects(effects));
   }
 
   /** Open the store. Throws AppError CONFIG / BACKEND_UNAVAILABLE. */
@@ -128,7 +168,20 @@ export class JobManager extends EventEmitter<{ [K in keyof JobEventMap]: [JobEve
       now: () => this.clock.now(),
     });
     this.pool = pool;
+    const governance = new EngineGovernance({
+      ...this.options.governance,
+      config: this.config,
+      backend: this.backendStore,
+      pool,
+      engineNow: () => this.clock.now(),
+      onError: (err) => {
+        const e = err instanceof AppError ? err : new AppError('INTERNAL', (err as Error)?.message ?? String(err));
+        if (this.listenerCount('engine:error')) this.emit('engine:error', { code: e.code, message: e.message });
+      },
+    });
+    this.gov = governance;
     this.dispatcher = new Dispatcher({
+      governor: governance,
       backend: this.backendStore,
       pool,
       clock: this.clock,
@@ -136,7 +189,7 @@ export class JobManager extends EventEmitter<{ [K in keyof JobEventMap]: [JobEve
       queues: this.options.queues ?? null,
       engineHandlers: createEngineHandlers({
         cleanup: (days, statuses) => this.cleanupOldJobs(days, statuses as JobStatus[]),
-        maintenance: this.backendStore.maintenance?.bind(this.backendStore),
+        maintenance: async (options, log) => ({ ...(await this.analytics.runMaintenance(options, log)) }),
       }),
       maxRetryDelaySeconds: this.config.jobs.maxRetryDelaySeconds,
       maxLogLines: this.config.jobs.maxLogLines,
@@ -145,13 +198,31 @@ export class JobManager extends EventEmitter<{ [K in keyof JobEventMap]: [JobEve
         if (this.listenerCount(event) > 0) (this.emit as (e: string, p: unknown) => boolean)(event, payload);
       },
     });
+    governance.attach(this.dispatcher);
     await pool.start();
+    await governance.start();
     await this.dispatcher.start();
+    if (this.backendStore.schedules) {
+      this.scheduler = new SchedulerService({
+        store: this.backendStore.schedules,
+        clock: this.clock,
+        buildJob: (def, id, now) => scheduledJob(def, id, now, this.registry, this.config),
+        onFired: (jobs) => this.announceInserted(jobs),
+        onError: (err) => this.reportError(err),
+      });
+      await this.scheduler.start();
+    }
     this.lastChangeToken = this.backendStore.changeToken?.() ?? -1;
     this.every(this.options.watchIntervalMs ?? 200, () => this.watchStore());
     this.every(HEARTBEAT_MS, async () => {
       await this.backendStore.heartbeat(this.engineId, this.clock.now());
       await this.recover();
+    });
+    this.analytics.start({
+      hostSample: () => this.hostSample(),
+      workers: () => this.listWorkers().filter((w) => w.state !== 'crashed' && w.state !== 'stopped').length,
+      submitMaintenance: () =>
+        this.submitJob({ type: 'maintenance', parameters: { backup: this.config.maintenance.backup, keepBackups: this.config.maintenance.keepBackups } }),
     });
     this.state = 'running';
   }
@@ -184,9 +255,11 @@ export class JobManager extends EventEmitter<{ [K in keyof JobEventMap]: [JobEve
     const token = this.backendStore.changeToken?.();
     if (token === undefined || token === this.lastChangeToken || !this.dispatcher) return;
     this.lastChangeToken = token;
-    for (const id of await this.backendStore.pendingCancels(this.engineId)) this.dispatcher.abort(id, 'cancelled');
+    for (const id of await this.backendStore.pendingCancels(this.engineId)) this.dispatcher.abort(id, 'cancelled', 'cancelled from another process');
     this.dispatcher.setPausedQueues(await this.backendStore.pausedQueues());
     await this.dispatcher.refreshDue();
+    await this.scheduler?.refresh();
+    await this.gov?.reloadPools();
   }
 
   /**
@@ -196,9 +269,15 @@ export class JobManager extends EventEmitter<{ [K in keyof JobEventMap]: [JobEve
   async stop(graceMs = this.config.shutdownGraceSeconds * 1000): Promise<void> {
     if (this.state !== 'running') return;
     this.state = 'stopping';
+    await this.scheduler?.stop();
+    this.scheduler = null;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    this.analytics.stop();
+    this.gov?.stopLoops();
     await this.dispatcher?.drain(graceMs);
+    this.gov?.close();
+    this.gov = null;
     await this.pool?.stop();
     await this.backendStore.unregisterEngine(this.engineId);
     this.dispatcher = null;
@@ -210,6 +289,7 @@ export class JobManager extends EventEmitter<{ [K in keyof JobEventMap]: [JobEve
   async close(): Promise<void> {
     if (this.state === 'closed') return;
     await this.stop();
+    this.analytics.close();
     await this.backendStore.close();
     this.state = 'closed';
   }
@@ -229,23 +309,123 @@ export class JobManager extends EventEmitter<{ [K in keyof JobEventMap]: [JobEve
       throw new AppError('PAYLOAD_TOO_LARGE', `invalid ${subject}: ${inputs.length} jobs; at most ${MAX_BULK} per call`);
     }
     const now = this.clock.now();
-    const rows = inputs.map((input, i) =>
-      toNewJob(parseSubmission(input, this.registry, subject === 'job' ? 'job' : `${subject}[${i}]`), this.config, now),
-    );
+    const parsed = inputs.map((input, i) => parseSubmission(input, this.registry, subject === 'job' ? 'job' : `${subject}[${i}]`));
+    const recurring = parsed.findIndex(isRecurring);
+    if (recurring >= 0) {
+      // The original API took a recurring JobSchedule on submit: it creates a schedule (see docs/scheduling.md).
+      if (parsed.length > 1) throw new AppError('VALIDATION', `invalid ${subject}[${recurring}]: a recurring schedule is submitted alone, not in a batch`);
+      const first = await this.requireSchedules().createFromSubmission(parsed[0]!);
+      return [this.recordOf(first)];
+    }
+    return this.insertAndAnnounce(parsed.map((p) => toNewJob(p, this.config, now)));
+  }
+
+  /** Insert rows, wake the dispatcher, emit job:added; jobs with dependencies are re-read (waiting/cancelled). */
+  private async insertAndAnnounce(rows: NewJob[]): Promise<JobRecord[]> {
     await this.backendStore.insertJobs(rows);
+    const records = await Promise.all(
+      rows.map(async (r) => (r.dependencies.length ? ((await this.backendStore.getJob(r.id)) ?? this.recordOf(r)) : this.recordOf(r))),
+    );
+    this.announceInserted(rows, records);
+    return records;
+  }
+
+  /** After jobs were inserted (by a submission or a schedule): arm, wake, emit job:added. */
+  private announceInserted(rows: NewJob[], records = rows.map((r) => this.recordOf(r))): void {
     if (this.dispatcher) {
       let earliest = Infinity;
-      for (const r of rows) if (r.status === 'scheduled') earliest = Math.min(earliest, r.runAt);
+      for (const r of records) if (r.status === 'scheduled') earliest = Math.min(earliest, r.runAt);
       if (earliest < Infinity) this.dispatcher.armDue(earliest);
       this.dispatcher.wake();
     }
-    const records = rows.map((r) => this.recordOf(r));
     if (this.listenerCount('job:added')) {
       for (const r of records) {
         this.emit('job:added', { id: r.id, type: r.type, queue: r.queue, priority: r.priority, status: r.status, runAt: r.runAt });
       }
     }
-    return records;
+  }
+
+  /** Dependents released or cancelled by a write of this process: wake the dispatcher, announce. */
+  private onDependencyEffects(effects: DependencyEffects): void {
+    if (this.dispatcher && effects.released.length) {
+      let earliest = Infinity;
+      for (const r of effects.released) if (r.status === 'scheduled') earliest = Math.min(earliest, r.runAt);
+      if (earliest < Infinity) this.dispatcher.armDue(earliest);
+      this.dispatcher.wake();
+    }
+    if (this.listenerCount('job:cancelled')) for (const c of effects.cancelled) this.emit('job:cancelled', c);
+  }
+
+  private reportError(err: unknown): void {
+    const e = err instanceof AppError ? err : new AppError('INTERNAL', (err as Error)?.message ?? String(err));
+    if (this.listenerCount('engine:error')) this.emit('engine:error', { code: e.code, message: e.message });
+  }
+
+  /* ------------------------------------------------------------------ schedules and dependencies */
+
+  private requireSchedules(): ScheduleApi {
+    if (!this.scheduleApi) throw new AppError('CONFLICT', `the ${this.backendStore.kind} backend does not support schedules yet`);
+    return this.scheduleApi;
+  }
+
+  /** Create a schedule (docs/scheduling.md). Throws VALIDATION naming the field. */
+  createSchedule(def: unknown): Promise<ScheduleView> {
+    return this.requireSchedules().create(def);
+  }
+
+  /** Change a schedule; `null` clears an optional field. Throws NOT_FOUND, VALIDATION. */
+  updateSchedule(id: string, patch: unknown): Promise<ScheduleView> {
+    return this.requireSchedules().update(id, patch);
+  }
+
+  /** Pause a schedule (no runs until resumed). Throws NOT_FOUND. */
+  pauseSchedule(id: string): Promise<ScheduleView> {
+    return this.requireSchedules().pause(id);
+  }
+
+  /** Resume a schedule; slots missed while paused are not caught up. Throws NOT_FOUND. */
+  resumeSchedule(id: string): Promise<ScheduleView> {
+    return this.requireSchedules().resume(id);
+  }
+
+  /** Delete a schedule (its jobs stay). Throws NOT_FOUND. */
+  deleteSchedule(id: string): Promise<{ id: string; deleted: true }> {
+    return this.requireSchedules().delete(id);
+  }
+
+  /** Schedules by next fire time. Throws VALIDATION (bad filter or cursor). */
+  listSchedules(query: ScheduleListQueryInput = {}): Promise<SchedulePageView> {
+    return this.requireSchedules().list(query);
+  }
+
+  /** A schedule with its latest runs. Throws NOT_FOUND. */
+  getSchedule(id: string): Promise<ScheduleDetail> {
+    return this.requireSchedules().get(id);
+  }
+
+  /** The next `count` fire times of a schedule (id) or a definition, in its zone and UTC. Throws NOT_FOUND, VALIDATION. */
+  previewSchedule(idOrDefinition: string | Record<string, unknown>, count = 5): Promise<SchedulePreviewView> {
+    return this.requireSchedules().preview(idOrDefinition, count);
+  }
+
+  /** Create one run of a schedule now, outside its timetable. Throws NOT_FOUND. */
+  async runScheduleNow(id: string): Promise<JobRecord> {
+    return this.recordOf(await this.requireSchedules().runNow(id));
+  }
+
+  /** The scheduler of the engine running in this process (null when none runs here). */
+  get schedulerService(): SchedulerService | null {
+    return this.scheduler;
+  }
+
+  /** Submit a graph of jobs with local refs, all or nothing. Throws VALIDATION naming the job/ref. */
+  submitFlow(input: unknown): Promise<FlowResultView> {
+    return this.dependencyApi.submitFlow(input);
+  }
+
+  /** A job's dependencies and dependents with their states. Throws NOT_FOUND. */
+  getJobDependencies(id: string): Promise<JobDependenciesView> {
+    return this.dependencyApi.edgesOf(id);
   }
 
   /** The original `submit_extraction_job(parameters, priority, schedule)`; returns the job id. */
@@ -327,7 +507,7 @@ export class JobManager extends EventEmitter<{ [K in keyof JobEventMap]: [JobEve
       return res.job;
     }
     // Running here: abort now. Running in another engine: it sees the flag within its watch interval.
-    this.dispatcher?.abort(id, 'cancelled');
+    this.dispatcher?.abort(id, 'cancelled', reason);
     return res.job;
   }
 
@@ -389,10 +569,27 @@ export class JobManager extends EventEmitter<{ [K in keyof JobEventMap]: [JobEve
   }
 
   listWorkers(): WorkerInfo[] {
-    return this.pool?.list() ?? [];
+    const workers = this.pool?.list() ?? [];
+    return this.gov ? this.gov.withUsage(workers) : workers;
+  }
+
+  /** Resource governance of the engine running in this process; null when none runs here. */
+  get governance(): EngineGovernance | null {
+    return this.gov;
+  }
+
+  /**
+   * Scale the worker pool to `count` (kept within min and max; removed workers finish their
+   * jobs first). Returns the new target. Throws CONFLICT when no engine runs here, VALIDATION.
+   */
+  scaleWorkers(count: number): number {
+    if (!this.gov) throw new AppError('CONFLICT', 'no engine runs in this process; scale the one running with `jobhandle start-worker --min/--max`');
+    return this.gov.scale(count);
   }
 
   private hostSample(): { cpuPercent: number; memoryPercent: number } {
+    const sampled = this.gov?.host?.latest();
+    if (sampled) return { cpuPercent: sampled.cpuPercent, memoryPercent: sampled.memoryPercent };
     const cores = cpus().length || 1;
     return {
       cpuPercent: Math.min(100, (loadavg()[0]! / cores) * 100),
@@ -411,7 +608,7 @@ export class JobManager extends EventEmitter<{ [K in keyof JobEventMap]: [JobEve
       counts,
       total: Object.values(counts).reduce((a, b) => a + b, 0),
       running_jobs: counts.running,
-      pending_jobs: counts.pending + counts.scheduled + counts.retrying,
+      pending_jobs: counts.pending + counts.scheduled + counts.retrying + counts.waiting,
       cpu_usage_percent: Math.round(host.cpuPercent * 10) / 10,
       memory_usage_percent: Math.round(host.memoryPercent * 10) / 10,
       cache_size: (this.dispatcher?.inFlight ?? 0) + (this.dispatcher?.bufferedWrites ?? 0),
@@ -420,30 +617,26 @@ export class JobManager extends EventEmitter<{ [K in keyof JobEventMap]: [JobEve
       throughput_per_minute: await this.backendStore.countFinishedSince(now - 60_000),
       pausedQueues: await this.backendStore.pausedQueues(),
       oldestPendingAgeMs: oldestPendingCreatedAt === null ? null : Math.max(0, now - oldestPendingCreatedAt),
+      backpressure: this.gov ? backpressureView(this.gov.governor.backpressure.state()) : null,
     };
   }
 
-  /** The original `perform_health_check()`: `{status, issues, checks}`. */
+  /**
+   * The original `perform_health_check()`: `{status, issues, checks}` over store, workers, backlog,
+   * stuck jobs, host, disk, integrity and failure rate (docs/analytics.md). Never throws.
+   */
   async performHealthCheck(): Promise<HealthReport> {
-    const now = this.clock.now();
-    const reachable = await this.backendStore.ping();
-    const counts = reachable ? await this.backendStore.countByStatus() : null;
-    const overdue = reachable ? await this.backendStore.listOverdueRunning(now, 20) : [];
     const host = this.hostSample();
-    return evaluateHealth({
-      now,
-      backend: { kind: this.backendStore.kind, location: this.backendStore.location, reachable, warning: this.backendWarning },
-      workers: this.pool
-        ? { running: this.pool.list().filter((w) => w.state !== 'crashed' && w.state !== 'stopped').length, minimum: this.config.workers.min }
-        : null,
-      backlog: {
-        pending: counts?.counts.pending ?? 0,
-        oldestPendingAgeMs: counts?.oldestPendingCreatedAt ? now - counts.oldestPendingCreatedAt : null,
+    return this.analytics.healthCheck(
+      {
+        backendWarning: this.backendWarning,
+        workers: this.pool
+          ? { running: this.pool.list().filter((w) => w.state !== 'crashed' && w.state !== 'stopped').length, minimum: this.config.workers.min }
+          : null,
+        host: { ...host, cpuThreshold: this.config.thresholds.cpuPercent, memoryThreshold: this.config.thresholds.memoryPercent },
       },
-      overdueJobs: overdue.map((j) => ({ id: j.id, type: j.type, runningForMs: now - (j.startedAt ?? now), timeoutSeconds: j.timeoutSeconds })),
-      host: { ...host, cpuThreshold: this.config.thresholds.cpuPercent, memoryThreshold: this.config.thresholds.memoryPercent },
-      stalledAfterMs: 10 * 60_000,
-    });
+      this.gov ? { backpressure: backpressureView(this.gov.governor.backpressure.state()) } : {},
+    );
   }
 
   /** The original `cleanup_old_jobs(days_old)`: delete finished jobs older than that; returns the count. */
@@ -452,5 +645,52 @@ export class JobManager extends EventEmitter<{ [K in keyof JobEventMap]: [JobEve
       throw new AppError('VALIDATION', `invalid daysOld: expected a number of days, 0 or more (got ${daysOld})`);
     }
     return this.backendStore.deleteFinishedBefore(this.clock.now() - daysOld * 86_400_000, statuses);
+  }
+
+  /* ------------------------------------------------------------------ analytics, export, maintenance (issue 6) */
+
+  /** The analytics report of a window (docs/analytics.md). Throws VALIDATION, BACKEND_UNAVAILABLE. */
+  getAnalyticsReport(request: ReportRequest = {}): Promise<AnalyticsReport> {
+    return this.analytics.service.report(request);
+  }
+
+  /** Failure groups of a window. Throws VALIDATION, BACKEND_UNAVAILABLE. */
+  getFailureAnalysis(request: ReportRequest = {}): Promise<FailureAnalysis> {
+    return this.analytics.service.failures(request);
+  }
+
+  /** Metrics history samples of a window. Throws VALIDATION. */
+  getMetricsHistory(request: MetricsRequest = {}): Promise<StoredMetricSample[]> {
+    return this.analytics.service.metricsHistory(request);
+  }
+
+  /** Stream the filtered job list as CSV to a file path or a stream (constant memory). */
+  exportJobs(target: CsvTarget, query: JobListQuery = {}, options: CsvOptions = {}): Promise<CsvExportResult> {
+    return this.analytics.service.exportJobs(target, query, options);
+  }
+
+  /** The report as CSV (`table`: groups, default, or trend). */
+  exportReport(target: CsvTarget, request: ReportRequest = {}, options: CsvOptions & { table?: 'groups' | 'trend' } = {}): Promise<CsvExportResult> {
+    return this.analytics.service.exportReport(target, request, options);
+  }
+
+  /** The failure groups as CSV. */
+  exportFailures(target: CsvTarget, request: ReportRequest = {}, options: CsvOptions = {}): Promise<CsvExportResult> {
+    return this.analytics.service.exportFailures(target, request, options);
+  }
+
+  /** The metrics history as CSV. */
+  exportMetrics(target: CsvTarget, request: MetricsRequest = {}, options: CsvOptions = {}): Promise<CsvExportResult> {
+    return this.analytics.service.exportMetrics(target, request, options);
+  }
+
+  /** Delete finished jobs past the per-status retention (settings `retention`). Returns counts per status. */
+  applyRetention(retention: RetentionDays = this.config.retention): Promise<RetentionDays> {
+    return applyRetention(this.backendStore, retention, this.clock.now());
+  }
+
+  /** Run maintenance now, in this process (retention, metrics roll-up, checkpoint, vacuum, backup). */
+  runMaintenance(options: Partial<MaintenanceOptions> = {}, log: (line: string) => void = () => undefined): Promise<MaintenanceResult> {
+    return this.analytics.runMaintenance(parseOrThrow(MaintenanceParamsSchema, options, 'options'), log);
   }
 }

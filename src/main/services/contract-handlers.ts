@@ -13,6 +13,8 @@ import {
   type MethodName,
 } from '../../shared/contract';
 import type { JobManager } from '../engine/manager';
+import { governorView, listRatePools, setAutoScaling, setRatePool } from '../engine/governor/resource-service';
+import { reportRequestOf } from './csv-exports';
 import type { JobRecord, JobSubmission } from '../../shared/model';
 
 export interface ContractContext {
@@ -67,6 +69,12 @@ export function createContractHandlers({ manager, version }: ContractContext): C
     'health:get': () => manager.performHealthCheck(),
     'workers:list': async () => manager.listWorkers(),
     'maintenance:cleanup': async ({ daysOld }) => ({ removed: await manager.cleanupOldJobs(daysOld) }),
+    // Resource governance (issue 4)
+    'workers:scale': async ({ count }) => ({ target: manager.scaleWorkers(count), workers: manager.listWorkers() }),
+    'workers:autoscale': async (input) => setAutoScaling(manager, input),
+    'pools:list': () => listRatePools(manager),
+    'pools:set': ({ name, perMinute, burst }) => setRatePool(manager, name, perMinute, burst),
+    'governor:state': () => governorView(manager),
     'system:info': async () => ({
       version,
       backend: manager.backend.kind,
@@ -76,6 +84,26 @@ export function createContractHandlers({ manager, version }: ContractContext): C
       dataDir: manager.config.dataDir,
       jobTypes: manager.registry.types(),
     }),
+    // Scheduling and dependencies (issue 3)
+    'schedules:create': (input) => manager.createSchedule(input),
+    'schedules:update': (input) => manager.updateSchedule(input.id, input.patch),
+    'schedules:pause': (input) => manager.pauseSchedule(input.id),
+    'schedules:resume': (input) => manager.resumeSchedule(input.id),
+    'schedules:delete': (input) => manager.deleteSchedule(input.id),
+    'schedules:list': (input) => manager.listSchedules(input),
+    'schedules:get': (input) => manager.getSchedule(input.id),
+    'schedules:preview': (input) => manager.previewSchedule('id' in input ? input.id : input.definition, input.count),
+    'schedules:runNow': (input) => manager.runScheduleNow(input.id),
+    'jobs:submitFlow': (input) => manager.submitFlow(input),
+    'jobs:dependencies': (input) => manager.getJobDependencies(input.id),
+    /* ---- analytics, metrics history, maintenance (issue 6) ---- */
+    'analytics:report': (input) => manager.getAnalyticsReport(reportRequestOf(input)),
+    'analytics:failures': (input) => manager.getFailureAnalysis(reportRequestOf(input)),
+    'metrics:history': (input) => {
+      const { from, to } = reportRequestOf(input);
+      return manager.getMetricsHistory({ ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), ...(input.resolution ? { resolution: input.resolution } : {}) });
+    },
+    'maintenance:run': (input) => manager.runMaintenance(input),
   };
 }
 

@@ -191,23 +191,8 @@ export function* failureCsvRows(failures: Iterable<FailureGroup>): Generator<Fai
   }
 }
 
-/** One sample of the metrics history. */
-export interface MetricSample {
-  /** Epoch ms. */
-  ts: number;
-  /** Host CPU use, 0–100. */
-  cpuPercent: number;
-  /** Host memory use, 0–100. */
-  memoryPercent: number;
-  running: number;
-  pending: number;
-  workers: number;
-  throughputPerMin: number;
-  /** Times a job waited for a rate-limit token during the sample period. */
-  rateLimitWaits: number;
-  /** Optional per-queue depth by status (`{ default: { pending: 3, running: 1 } }`), written as JSON. */
-  queueDepths?: Record<string, Record<string, number>>;
-}
+/** One sample of the metrics history (defined in src/shared/analytics-types.ts). */
+export type { MetricSample } from '../../../shared/analytics-types';
 
 export const METRIC_CSV_COLUMNS: readonly CsvColumn[] = Object.freeze([
   { key: 'ts', header: 'ts', kind: 'time' },

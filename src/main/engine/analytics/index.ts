@@ -34,7 +34,7 @@ export type {
   SlowRunRule,
   TrendBucket,
 } from './report-types';
-export { MAX_REPORT_BUCKETS, buildReport, successRate } from './report';
+export { MAX_REPORT_BUCKETS, ReportBuilder, buildReport, successRate } from './report';
 export { FAILURE_EXAMPLES, FailureGrouper } from './failure-groups';
 export {
   DEFAULT_SLOW_RUN_RULE,

@@ -8,16 +8,8 @@
  */
 import { AppError } from '../../../shared/errors';
 
-/** p50 / p95 / p99 of a set of samples, plus count, min, max and mean; null figures when empty. */
-export interface PercentileSummary {
-  count: number;
-  min: number | null;
-  max: number | null;
-  mean: number | null;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-}
+export type { PercentileSummary } from '../../../shared/analytics-types';
+import type { PercentileSummary } from '../../../shared/analytics-types';
 
 /** The summary of an empty sample set. */
 export const EMPTY_SUMMARY: Readonly<PercentileSummary> = Object.freeze({

@@ -145,6 +145,89 @@ function finishGroup(
 }
 
 /**
+ * Builds the analytics report incrementally: `add()` each row (sync or from an async source such as
+ * a paged store listing), then `result()`. Memory as buildReport. Errors: the constructor throws
+ * AppError VALIDATION for an empty or inverted window, an unknown bucket or groupBy, or more than
+ * MAX_REPORT_BUCKETS buckets.
+ */
+export class ReportBuilder {
+  private readonly frame: { bucket: ReportBucket; bucketMs: number; first: number; count: number };
+  private readonly maxSlowRuns: number;
+  private readonly thresholds: ReturnType<typeof slowRunThresholds> | null;
+  private readonly overall = newGroup();
+  private readonly byDim: Map<GroupDimension, Map<string, GroupAcc>>;
+  private readonly failures: FailureGrouper;
+  private slowRuns: SlowRun[] = [];
+  private slowRunCount = 0;
+  private counted = 0;
+  private skipped = 0;
+
+  constructor(private readonly options: ReportOptions) {
+    this.frame = validate(options);
+    this.byDim = new Map(dimensions(options.groupBy).map((d) => [d, new Map()]));
+    this.maxSlowRuns = options.maxSlowRuns ?? 100;
+    this.thresholds = options.history ? slowRunThresholds(options.history, options.slowRunRule) : null;
+    this.failures = new FailureGrouper(options.maxFailureGroups ?? 1000);
+  }
+
+  /** Count one row (skipped when not terminal or finished outside the window). Never throws. */
+  add(row: FinishedJobRow): void {
+    const at = row.finishedAt;
+    if (!isOutcome(row.status) || at == null || at < this.options.from || at >= this.options.to) {
+      this.skipped++;
+      return;
+    }
+    this.counted++;
+    const bucketIndex = Math.floor((at - this.frame.first) / this.frame.bucketMs);
+    addRow(this.overall, row, row.status, bucketIndex);
+    for (const [dim, groups] of this.byDim) {
+      const key = dim === 'type' ? row.type : row.queue;
+      let acc = groups.get(key);
+      if (!acc) groups.set(key, (acc = newGroup()));
+      addRow(acc, row, row.status, bucketIndex);
+    }
+    this.failures.add(row);
+    if (this.thresholds) {
+      const slow = checkSlowRun(row, this.thresholds);
+      if (slow) {
+        this.slowRunCount++;
+        this.slowRuns.push(slow);
+        if (this.slowRuns.length > 2 * this.maxSlowRuns) this.slowRuns = this.slowRuns.sort(bySlowness).slice(0, this.maxSlowRuns);
+      }
+    }
+  }
+
+  /** The report of the rows added so far. Never throws. */
+  result(): AnalyticsReport {
+    const { options } = this;
+    const { first, count, bucketMs, bucket } = this.frame;
+    const frame = { first, count, bucketMs, windowHours: (options.to - options.from) / HOUR_MS };
+    const groups: GroupStats[] = [];
+    for (const [dim, accs] of this.byDim) {
+      const keys = [...accs.keys()].sort();
+      for (const key of keys) groups.push(finishGroup(dim, key, accs.get(key) as GroupAcc, frame));
+    }
+    return {
+      from: options.from,
+      to: options.to,
+      bucket,
+      bucketMs,
+      rows: { counted: this.counted, skipped: this.skipped },
+      overall: finishGroup('overall', '*', this.overall, frame),
+      groups,
+      failures: this.failures.result(),
+      failuresOverflow: this.failures.overflow,
+      slowRuns: [...this.slowRuns].sort(bySlowness).slice(0, this.maxSlowRuns),
+      slowRunCount: this.slowRunCount,
+    };
+  }
+}
+
+function bySlowness(a: SlowRun, b: SlowRun): number {
+  return b.durationMs / b.thresholdMs - a.durationMs / a.thresholdMs;
+}
+
+/**
  * Builds the analytics report in one pass.
  * Input: rows (any order; non-terminal rows and rows finished outside [from, to) are skipped and
  * counted in `rows.skipped`); options (window, bucket, groupBy, optional history for slow runs).
@@ -152,62 +235,7 @@ function finishGroup(
  * unknown bucket or groupBy, or more than MAX_REPORT_BUCKETS buckets.
  */
 export function buildReport(rows: Iterable<FinishedJobRow>, options: ReportOptions): AnalyticsReport {
-  const { bucket, bucketMs, first, count } = validate(options);
-  const dims = dimensions(options.groupBy);
-  const maxSlowRuns = options.maxSlowRuns ?? 100;
-  const thresholds = options.history ? slowRunThresholds(options.history, options.slowRunRule) : null;
-  const overall = newGroup();
-  const byDim = new Map<GroupDimension, Map<string, GroupAcc>>(dims.map((d) => [d, new Map()]));
-  const failures = new FailureGrouper(options.maxFailureGroups ?? 1000);
-  let slowRuns: SlowRun[] = [];
-  let slowRunCount = 0;
-  let counted = 0;
-  let skipped = 0;
-  const bySlowness = (a: SlowRun, b: SlowRun) => b.durationMs / b.thresholdMs - a.durationMs / a.thresholdMs;
-
-  for (const row of rows) {
-    const at = row.finishedAt;
-    if (!isOutcome(row.status) || at == null || at < options.from || at >= options.to) {
-      skipped++;
-      continue;
-    }
-    counted++;
-    const bucketIndex = Math.floor((at - first) / bucketMs);
-    addRow(overall, row, row.status, bucketIndex);
-    for (const [dim, groups] of byDim) {
-      const key = dim === 'type' ? row.type : row.queue;
-      let acc = groups.get(key);
-      if (!acc) groups.set(key, (acc = newGroup()));
-      addRow(acc, row, row.status, bucketIndex);
-    }
-    failures.add(row);
-    if (thresholds) {
-      const slow = checkSlowRun(row, thresholds);
-      if (slow) {
-        slowRunCount++;
-        slowRuns.push(slow);
-        if (slowRuns.length > 2 * maxSlowRuns) slowRuns = slowRuns.sort(bySlowness).slice(0, maxSlowRuns);
-      }
-    }
-  }
-
-  const frame = { first, count, bucketMs, windowHours: (options.to - options.from) / HOUR_MS };
-  const groups: GroupStats[] = [];
-  for (const [dim, accs] of byDim) {
-    const keys = [...accs.keys()].sort();
-    for (const key of keys) groups.push(finishGroup(dim, key, accs.get(key) as GroupAcc, frame));
-  }
-  return {
-    from: options.from,
-    to: options.to,
-    bucket,
-    bucketMs,
-    rows: { counted, skipped },
-    overall: finishGroup('overall', '*', overall, frame),
-    groups,
-    failures: failures.result(),
-    failuresOverflow: failures.overflow,
-    slowRuns: slowRuns.sort(bySlowness).slice(0, maxSlowRuns),
-    slowRunCount,
-  };
+  const builder = new ReportBuilder(options);
+  for (const row of rows) builder.add(row);
+  return builder.result();
 }

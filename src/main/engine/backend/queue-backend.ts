@@ -20,6 +20,9 @@ import type {
   ResourceLimits,
 } from '../../../shared/model';
 import type { MaintenanceOptions } from '../handlers/engine-handlers';
+import type { AnalyticsRepository } from './analytics-repository';
+import type { DependencyStore } from '../dependencies/dependency-types';
+import type { ScheduleStore } from '../scheduler/schedule-store';
 
 /** A job as the engine hands it to a backend for insertion. */
 export interface NewJob {
@@ -67,8 +70,12 @@ export interface ClaimRequest {
   now: number;
   /** Only these queues (a worker started with --queue); default: all. */
   queues?: readonly string[];
-  /** Never these queues (paused ones). */
+  /** Never these queues (paused ones, or at their concurrency limit). */
   excludeQueues?: readonly string[];
+  /** Never these job types (at their concurrency limit, or their rate pool is dry). */
+  excludeTypes?: readonly string[];
+  /** Never jobs whose `limits.ratePool` is one of these (dry rate pools). */
+  excludeRatePools?: readonly string[];
 }
 
 /** How one run ended, as the engine decided. */
@@ -139,7 +146,11 @@ export interface QueueBackend {
   /** Cheap liveness check. */
   ping(): Promise<boolean>;
 
-  /** Insert all jobs or none. Throws CONFLICT when an id exists. */
+  /**
+   * Insert all jobs or none. Throws CONFLICT when an id exists. Jobs with `dependencies` get
+   * their edges in the same write and start `waiting` (or cancelled) as DependencyStore says;
+   * an unknown prerequisite id throws VALIDATION.
+   */
   insertJobs(jobs: NewJob[]): Promise<void>;
   getJob(id: string): Promise<JobRecord | null>;
   listJobs(query: ParsedJobListQuery): Promise<JobPage>;
@@ -187,8 +198,14 @@ export interface QueueBackend {
    * stores that cannot push changes. The engine polls it cheaply.
    */
   changeToken?(): number;
+  /** Schedules (scheduler/schedule-store.ts); absent where the store cannot keep them yet. */
+  readonly schedules?: ScheduleStore;
+  /** Job dependency edges (dependencies/dependency-types.ts); absent where not supported yet. */
+  readonly dependencies?: DependencyStore;
   /** Store upkeep run by the `maintenance` job; absent where the store needs none. */
   maintenance?(options: MaintenanceOptions, log: (line: string) => void): Promise<Record<string, unknown>>;
+  /** Analytics, metrics history and integrity queries (after open()); absent: the engine falls back (analytics-service.ts). */
+  readonly analytics?: AnalyticsRepository;
 }
 
 export type { ErrorClass };

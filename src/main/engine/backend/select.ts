@@ -6,6 +6,10 @@ import { AppError } from '../../../shared/errors';
 import type { Config } from '../config';
 import type { QueueBackend } from './queue-backend';
 import { SqliteBackend } from './sqlite/sqlite-backend';
+import { RedisBackend } from './redis/redis-backend';
+
+/** How long `auto` waits for Redis before it falls back to SQLite (ms). */
+const AUTO_PROBE_MS = 3000;
 
 export interface SelectedBackend {
   backend: QueueBackend;
@@ -13,16 +17,49 @@ export interface SelectedBackend {
   warning: string | null;
 }
 
+/**
+ * The backend the config asks for. `redis` without an address throws CONFIG; `auto` with an
+ * address that does not answer within AUTO_PROBE_MS falls back to SQLite with a warning.
+ */
 export async function createBackend(config: Config): Promise<SelectedBackend> {
-  const sqlite = () => new SqliteBackend({ path: config.dbPath, durability: config.durability });
+  const sqlite = () =>
+    new SqliteBackend({
+      path: config.dbPath,
+      durability: config.durability,
+      ...(config.sqliteNativeBinding ? { nativeBinding: config.sqliteNativeBinding } : {}),
+    });
+  const wantsRedis = Boolean(config.redis.url || config.redis.cluster?.length);
+  const redis = (timeoutMs?: number) =>
+    new RedisBackend({
+      ...(config.redis.cluster?.length ? { cluster: config.redis.cluster } : { url: config.redis.url ?? undefined }),
+      prefix: config.redis.prefix,
+      defaults: {
+        maxRetries: config.jobs.maxRetries,
+        retryDelaySeconds: config.jobs.retryDelaySeconds,
+        timeoutSeconds: config.jobs.defaultTimeoutSeconds,
+      },
+      ...(timeoutMs ? { timeoutMs } : {}),
+    });
   if (config.backend === 'redis') {
-    throw new AppError('CONFIG', 'backend "redis" is not available in this version; use "sqlite" or "auto"');
+    if (!wantsRedis) {
+      throw new AppError('CONFIG', 'backend "redis" needs a Redis address: set REDIS_URL (or --redis URL) or --cluster host:port,…');
+    }
+    return { backend: redis(), warning: null };
   }
-  if (config.backend === 'auto' && (config.redis.url || config.redis.cluster)) {
-    return {
-      backend: sqlite(),
-      warning: 'REDIS_URL is set but this version has no Redis backend; jobs are kept in the local SQLite file',
-    };
+  if (config.backend === 'auto' && wantsRedis) {
+    // As the original manager did: Redis when it answers within a few seconds, else the local file.
+    let backend: RedisBackend | null = null;
+    try {
+      backend = redis(AUTO_PROBE_MS);
+      await backend.open();
+      return { backend, warning: null };
+    } catch (err) {
+      await backend?.close().catch(() => undefined);
+      return {
+        backend: sqlite(),
+        warning: `REDIS_URL is set but Redis could not be used (${(err as Error).message}); jobs are kept in the local SQLite file ${config.dbPath}. Start Redis or pass --backend sqlite to silence this`,
+      };
+    }
   }
   return { backend: sqlite(), warning: null };
 }

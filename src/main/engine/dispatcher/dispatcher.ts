@@ -22,13 +22,20 @@ import type { WorkerPool, WorkerSlot } from '../pool/worker-pool';
 import type { RunSpec, WorkerEvent } from '../pool/protocol';
 import { DeadlineTimer } from './deadline-timer';
 import { killProcessTree } from '../pool/process-tree';
+import type { DispatchGovernor } from '../governor/governor';
 
 export interface RunningJob {
   job: ClaimedJob;
   worker: string;
   abortReason: AbortReason | null;
+  /** Why a user cancelled it: becomes the job's error message. */
+  cancelMessage?: string;
   logLines: number;
   pids: number[];
+  /** Set when the job is aborted for a resource limit: its failure. */
+  limitError?: JobError;
+  /** Aborts the job's pending `ctx.acquire` waits when it ends. */
+  waits?: AbortController;
 }
 
 export interface DispatcherOptions {
@@ -43,6 +50,8 @@ export interface DispatcherOptions {
   maxLogLines: number;
   cancelGraceMs: number;
   emit: <K extends keyof JobEventMap>(event: K, payload: JobEventMap[K]) => void;
+  /** Concurrency limits, rate pools, backpressure, CPU throttling (absent: none). */
+  governor?: DispatchGovernor;
 }
 
 const RETRY_WRITE_MS = 1000;
@@ -128,18 +137,28 @@ export class Dispatcher {
       do {
         this.pumpAgain = false;
         if (!this.accepting || !this.maybeWork) break;
+        const gov = this.o.governor;
         for (const { worker, free } of this.o.pool.freeSlots()) {
           if (!this.accepting) break;
+          // Governance: nothing under backpressure, no co-scheduling beside a CPU-throttled job,
+          // saturated queues/types and dry rate pools left out of the claim.
+          const plan = gov?.plan();
+          if (plan?.blocked) break;
+          if (gov?.isThrottled(worker.name) && worker.inflight.size > 0) continue;
+          const limit = plan?.free == null ? free : Math.min(free, plan.free);
+          if (limit <= 0) break;
           const claimed = await this.o.backend.claimJobs({
             engineId: this.o.engineId,
             worker: worker.name,
-            limit: free,
+            limit,
             now: this.o.clock.now(),
             queues: this.o.queues ?? undefined,
-            excludeQueues: this.pausedQueues,
+            excludeQueues: plan?.excludeQueues.length ? [...this.pausedQueues, ...plan.excludeQueues] : this.pausedQueues,
+            ...(plan?.excludeTypes.length ? { excludeTypes: plan.excludeTypes } : {}),
+            ...(plan?.excludeRatePools.length ? { excludeRatePools: plan.excludeRatePools } : {}),
           });
           this.startJobs(worker, claimed);
-          if (claimed.length < free) {
+          if (claimed.length < limit) {
             this.maybeWork = false;
             break;
           }
@@ -157,6 +176,17 @@ export class Dispatcher {
     if (!claimed.length) return;
     const specs: RunSpec[] = [];
     for (const job of claimed) {
+      if (this.o.governor && !this.o.governor.admit(job, worker.name)) {
+        // Held back (a limit filled up within this claim, or no rate-pool token yet): hand it
+        // back to the store untouched; it is claimed again when the governor eases.
+        this.outcomes.push({
+          outcome: { kind: 'released', id: job.id, attempt: job.attempt, at: this.o.clock.now(), worker: null },
+          type: job.type,
+          queue: job.queue,
+        });
+        this.scheduleFlush();
+        continue;
+      }
       const inEngine = this.o.engineHandlers[job.type];
       const run: RunningJob = { job, worker: inEngine ? 'engine' : worker.name, abortReason: null, logLines: 0, pids: [] };
       this.running.set(job.id, run);
@@ -214,6 +244,9 @@ export class Dispatcher {
         case 'pid':
           this.running.get(ev[1])?.pids.push(ev[2]);
           break;
+        case 'acq':
+          this.onAcquire(ev[1], ev[2], ev[3], ev[4]);
+          break;
         case 'ok':
           this.onResult(ev[1], ev[2], ev[3]);
           break;
@@ -222,6 +255,21 @@ export class Dispatcher {
           break;
       }
     }
+  }
+
+  /** A handler's `ctx.acquire`: grant when the pool has the tokens; refuse at once without a governor. */
+  private onAcquire(id: string, req: number, pool: string, tokens: number): void {
+    const run = this.running.get(id);
+    if (!run) return;
+    if (!this.o.governor) {
+      this.o.pool.grant(id, req, 'rate pools are not available in this engine');
+      return;
+    }
+    run.waits ??= new AbortController();
+    this.o.governor.acquire(pool, tokens, run.waits.signal).then(
+      () => this.o.pool.grant(id, req),
+      (err: unknown) => this.o.pool.grant(id, req, toAppError(err).message),
+    );
   }
 
   private onProgress(id: string, progress: number, message: string | null): void {
@@ -241,7 +289,11 @@ export class Dispatcher {
   }
 
   private metricsOf(run: RunningJob, durationMs: number): JobMetrics {
-    return { durationMs: Math.round(durationMs), waitMs: Math.max(0, run.job.startedAt - Math.max(run.job.createdAt, run.job.runAt)) };
+    return {
+      durationMs: Math.round(durationMs),
+      waitMs: Math.max(0, run.job.startedAt - Math.max(run.job.createdAt, run.job.runAt)),
+      ...this.o.governor?.metricsOf(run.job.id),
+    };
   }
 
   private onResult(id: string, result: unknown, durationMs: number): void {
@@ -275,8 +327,12 @@ export class Dispatcher {
           : run.abortReason === 'resource_limit'
             ? 'resource_limit'
             : error.class;
+    if (cls === 'resource_limit' && run.limitError) {
+      return outcomeForFailure({ job: run.job, error: run.limitError, at, worker: run.worker, metrics, maxRetryDelaySeconds: this.o.maxRetryDelaySeconds });
+    }
     let message = error.message;
-    if (cls === 'timeout' && error.class !== 'timeout') message = `timed out after ${run.job.timeoutSeconds} s`;
+    if (cls === 'cancelled' && run.cancelMessage) message = run.cancelMessage;
+    else if (cls === 'timeout' && error.class !== 'timeout') message = `timed out after ${run.job.timeoutSeconds} s`;
     else if (cls === 'timeout') message = `timed out after ${run.job.timeoutSeconds} s: ${error.message}`;
     return outcomeForFailure({
       job: run.job,
@@ -295,20 +351,36 @@ export class Dispatcher {
       if (!run) continue;
       // Commands run in their own process groups: they do not die with their worker.
       for (const pid of run.pids) killProcessTree(pid);
-      this.settle(run, this.failureOutcome(run, { class: 'worker_crash', message: `worker ${worker.name} ${how} while running the job` }, {}));
+      this.settle(
+        run,
+        this.failureOutcome(run, { class: 'worker_crash', message: `worker ${worker.name} ${how} while running the job` }, this.o.governor?.metricsOf(id) ?? {}),
+      );
     }
     this.wake();
   }
 
-  /** Abort a running job for `reason`; kill its worker if it has not stopped after the grace period. */
-  abort(id: string, reason: AbortReason): boolean {
+  /**
+   * Abort a running job for `reason` (a cancel may carry the user's message); kill its worker if
+   * it has not stopped after the grace period.
+   */
+  abort(id: string, reason: AbortReason, message?: string): boolean {
     const run = this.running.get(id);
     if (!run) return false;
+    if (reason === 'cancelled' && message && run.abortReason === null) run.cancelMessage = message;
     if (run.abortReason === null || reason === 'shutdown') run.abortReason = run.abortReason ?? reason;
     if (run.worker === 'engine') return true; // engine handlers are short and not abortable
     this.o.pool.abort(id, reason);
     if (!this.deadlines.has(`k:${id}`)) this.deadlines.set(`k:${id}`, this.o.clock.now() + this.o.cancelGraceMs);
     return true;
+  }
+
+  /** Abort a running job that went over a resource limit; it fails with `error` (class resource_limit). */
+  abortForLimit(id: string, error: JobError): boolean {
+    const run = this.running.get(id);
+    if (!run || run.abortReason !== null) return false;
+    run.limitError = error;
+    for (const pid of run.pids) killProcessTree(pid); // a command's own processes go at once
+    return this.abort(id, 'resource_limit');
   }
 
   private onDeadline(key: string): void {
@@ -321,6 +393,8 @@ export class Dispatcher {
   private settle(run: RunningJob, outcome: JobOutcome): void {
     const id = run.job.id;
     this.running.delete(id);
+    run.waits?.abort(new Error('the job ended while it waited for a rate-pool token'));
+    this.o.governor?.finished(id);
     this.deadlines.delete(`t:${id}`);
     this.deadlines.delete(`k:${id}`);
     this.progress.delete(id);
@@ -379,6 +453,7 @@ export class Dispatcher {
 
   private announce(settled: Settled[]): void {
     let earliestRetry = Infinity;
+    let released = false;
     for (const { outcome: o, type, queue } of settled) {
       switch (o.kind) {
         case 'completed':
@@ -403,9 +478,11 @@ export class Dispatcher {
           this.o.emit('job:cancelled', { id: o.id, type, queue, reason: o.error.message, finishedAt: o.at });
           break;
         case 'released':
+          released = true;
           break;
       }
     }
+    if (released) this.wake(); // handed-back jobs are pending again: claim them when allowed
     if (earliestRetry < Infinity) this.armDue(earliestRetry);
     if (settled.length) this.schedulePump();
   }

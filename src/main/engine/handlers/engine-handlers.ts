@@ -28,6 +28,8 @@ export const MaintenanceParamsSchema = z.strictObject({
   backup: z.boolean().default(true),
   /** Backups kept; older ones are deleted. */
   keepBackups: z.number().int().min(1).max(365).default(7),
+  /** Apply the per-status retention settings (delete old finished jobs) first. */
+  retention: z.boolean().default(true),
 });
 export type MaintenanceOptions = z.output<typeof MaintenanceParamsSchema>;
 

@@ -28,6 +28,12 @@ export interface JobContext {
   log(line: string, stream?: 'out' | 'err' | 'log'): void;
   /** Tell the engine about a child process the job started, so that its CPU and memory count for the job. */
   trackProcess(pid: number): void;
+  /**
+   * Take `tokens` (default 1) from the named rate pool; resolves when the engine granted them.
+   * Waits as long as needed (it never fails for want of a token). Errors: rejects when the job
+   * is aborted while waiting, or the pool cannot grant that many (more than its burst).
+   */
+  acquire(pool: string, tokens?: number): Promise<void>;
 }
 
 export type JobHandler = (ctx: JobContext) => unknown;

@@ -107,6 +107,7 @@ export const moduleHandler: JobHandler = async (ctx: JobContext): Promise<unknow
     progress: (percent, message) => ctx.progress(percent, message),
     log: (line, stream) => ctx.log(line, stream),
     trackProcess: (pid) => ctx.trackProcess(pid),
+    acquire: (pool, tokens) => ctx.acquire(pool, tokens),
   };
   return await handler(inner);
 };

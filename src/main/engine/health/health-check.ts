@@ -15,6 +15,43 @@ export interface HealthFacts {
   host: { cpuPercent: number; memoryPercent: number; cpuThreshold: number; memoryThreshold: number };
   /** Backlog age above which the queue counts as stalled. */
   stalledAfterMs: number;
+  /** Host backpressure of the running engine (absent: no engine here, thresholds compared directly). */
+  backpressure?: { engaged: boolean; reason: string | null; since: number | null };
+  /** Free space of the database's file system; absent for remote stores. freeBytes null: unknown. */
+  disk?: { path: string; freeBytes: number | null; minFreeBytes: number };
+  /** The last integrity check of the store (cached: it can be slow on big files); absent: not checked. */
+  integrity?: { ok: boolean; detail: string; checkedAt: number };
+  /** Failed and finished (completed + failed) jobs in the recent window and the baseline before it. */
+  failureRate?: FailureRateFacts;
+}
+
+export interface FailureRateFacts {
+  recentMinutes: number;
+  baselineHours: number;
+  recent: { failed: number; finished: number };
+  baseline: { failed: number; finished: number };
+}
+
+/** The spike rule's constants (docs/analytics.md, "Health"). */
+export const FAILURE_SPIKE_RULE = Object.freeze({ minFailures: 5, minRate: 0.25, factor: 2 });
+
+/**
+ * A failure-rate spike: in the recent window at least 5 jobs failed, at least 25 % of the finished
+ * jobs failed, and that rate is at least twice the baseline's (any rate when the baseline is
+ * empty). Input: the counts. Output: true when it is a spike. Never throws.
+ */
+export function isFailureSpike(f: FailureRateFacts): boolean {
+  const recentRate = f.recent.finished ? f.recent.failed / f.recent.finished : 0;
+  const baselineRate = f.baseline.finished ? f.baseline.failed / f.baseline.finished : 0;
+  return (
+    f.recent.failed >= FAILURE_SPIKE_RULE.minFailures &&
+    recentRate >= FAILURE_SPIKE_RULE.minRate &&
+    recentRate >= FAILURE_SPIKE_RULE.factor * baselineRate
+  );
+}
+
+function mb(bytes: number): string {
+  return `${Math.round(bytes / 1048576).toLocaleString('en-US')} MB`;
 }
 
 /** Evaluate the facts. unhealthy: a critical issue; degraded: warnings only; else healthy. */
@@ -72,6 +109,17 @@ export function evaluateHealth(f: HealthFacts): HealthReport {
   const cpuHigh = f.host.cpuPercent >= f.host.cpuThreshold;
   const memHigh = f.host.memoryPercent >= f.host.memoryThreshold;
   checks.host = { ok: !cpuHigh && !memHigh, cpuPercent: f.host.cpuPercent, memoryPercent: f.host.memoryPercent };
+  if (f.backpressure) {
+    checks.backpressure = { ok: !f.backpressure.engaged, engaged: f.backpressure.engaged, reason: f.backpressure.reason, since: f.backpressure.since };
+    if (f.backpressure.engaged) {
+      issues.push({
+        check: 'backpressure',
+        severity: 'warning',
+        message: `new jobs are held back: ${f.backpressure.reason ?? 'host busy'}${f.backpressure.since ? ` since ${new Date(f.backpressure.since).toISOString()}` : ''}`,
+        action: 'running jobs continue; new ones start when the host is below its thresholds again (JOB_QUEUE_CPU_THRESHOLD, JOB_QUEUE_MEMORY_THRESHOLD)',
+      });
+    }
+  }
   if (cpuHigh) {
     issues.push({
       check: 'host',
@@ -87,6 +135,48 @@ export function evaluateHealth(f: HealthFacts): HealthReport {
       message: `host memory at ${Math.round(f.host.memoryPercent)}% (threshold ${f.host.memoryThreshold}%)`,
       action: 'close other programs or lower JOB_MAX_MEMORY_MB for jobs',
     });
+  }
+
+  if (f.disk) {
+    const low = f.disk.freeBytes !== null && f.disk.freeBytes < f.disk.minFreeBytes;
+    checks.disk = { ok: !low, path: f.disk.path, freeBytes: f.disk.freeBytes, minFreeBytes: f.disk.minFreeBytes };
+    if (low) {
+      issues.push({
+        check: 'disk',
+        severity: f.disk.freeBytes! < f.disk.minFreeBytes / 10 ? 'critical' : 'warning',
+        message: `only ${mb(f.disk.freeBytes!)} free on the disk holding ${f.disk.path} (minimum ${mb(f.disk.minFreeBytes)})`,
+        action: 'free disk space, lower the retention (settings "retention") and run `jobhandle maintenance`, or move the data directory',
+      });
+    }
+  }
+
+  if (f.integrity) {
+    checks.integrity = { ok: f.integrity.ok, detail: f.integrity.detail, checkedAt: f.integrity.checkedAt };
+    if (!f.integrity.ok) {
+      issues.push({
+        check: 'integrity',
+        severity: 'critical',
+        message: `the database failed its integrity check: ${f.integrity.detail.slice(0, 300)}`,
+        action: 'stop the engine and restore the latest backup from the "backups" folder next to the database',
+      });
+    }
+  }
+
+  if (f.failureRate) {
+    const r = f.failureRate;
+    const spike = isFailureSpike(r);
+    checks.failureRate = { ok: !spike, ...r };
+    if (spike) {
+      const pct = (n: number, d: number) => (d ? `${Math.round((n / d) * 100)}%` : 'none');
+      issues.push({
+        check: 'failureRate',
+        severity: 'warning',
+        message:
+          `failure spike: ${r.recent.failed} of ${r.recent.finished} jobs failed in the last ${r.recentMinutes} min ` +
+          `(${pct(r.recent.failed, r.recent.finished)}; previous ${r.baselineHours} h: ${pct(r.baseline.failed, r.baseline.finished)})`,
+        action: 'run `jobhandle failures --from <15 min ago>` to see which errors, then fix the failing service or pause its queue',
+      });
+    }
   }
 
   const status = issues.some((i) => i.severity === 'critical') ? 'unhealthy' : issues.length ? 'degraded' : 'healthy';

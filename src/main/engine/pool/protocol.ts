@@ -22,6 +22,8 @@ export type ToWorker =
   | { t: 'init'; name: string; handlers: Record<string, HandlerRegistration> }
   | { t: 'run'; jobs: RunSpec[] }
   | { t: 'abort'; id: string; reason: AbortReason }
+  /** Answer to an 'acq' event: the tokens were granted (or, with `error`, will never be). */
+  | { t: 'grant'; id: string; req: number; error?: string }
   /** Finish nothing new; exit when idle. */
   | { t: 'stop' };
 
@@ -29,6 +31,7 @@ export type WorkerEvent =
   | ['p', string, number, string | null] // progress: id, percent, message
   | ['l', string, 'out' | 'err' | 'log', string, number] // log: id, stream, line, ts
   | ['pid', string, number] // a child process the job started
+  | ['acq', string, number, string, number] // ctx.acquire: id, request number, pool, tokens
   | ['ok', string, unknown, number] // done: id, result, duration ms
   | ['err', string, SerializedJobError, number]; // failed: id, error, duration ms
 

@@ -193,6 +193,13 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     return w.proc.send({ t: 'abort', id: jobId, reason });
   }
 
+  /** Answer a job's `ctx.acquire` request `req` (granted, or refused with `error`). */
+  grant(jobId: string, req: number, error?: string): boolean {
+    const w = this.jobWorker.get(jobId);
+    if (!w) return false;
+    return w.proc.send(error === undefined ? { t: 'grant', id: jobId, req } : { t: 'grant', id: jobId, req, error });
+  }
+
   /** Kill the worker running `jobId` (a job that ignores its abort signal). */
   killWorkerOf(jobId: string): void {
     this.jobWorker.get(jobId)?.proc.kill('SIGKILL');

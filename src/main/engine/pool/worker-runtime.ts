@@ -50,6 +50,8 @@ export class WorkerRuntime {
   private readonly pendingProgress = new Map<string, WorkerEvent>();
   private flushScheduled = false;
   private stopping = false;
+  private nextAcquire = 1;
+  private readonly acquires = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
 
   constructor(
     private readonly channel: ParentChannel,
@@ -80,6 +82,13 @@ export class WorkerRuntime {
       case 'abort':
         this.running.get(m.id)?.abort(m.reason);
         break;
+      case 'grant': {
+        const waiter = this.acquires.get(m.req);
+        this.acquires.delete(m.req);
+        if (m.error === undefined) waiter?.resolve();
+        else waiter?.reject(new Error(m.error));
+        break;
+      }
       case 'stop':
         this.stopping = true;
         this.exitIfIdle();
@@ -142,6 +151,12 @@ export class WorkerRuntime {
         this.emit(['l', spec.id, stream, text.length > MAX_LOG_LINE ? `${text.slice(0, MAX_LOG_LINE)}…` : text, Date.now()]);
       },
       trackProcess: (pid) => this.emit(['pid', spec.id, pid]),
+      acquire: (pool, tokens = 1) =>
+        new Promise<void>((resolve, reject) => {
+          const req = this.nextAcquire++;
+          this.acquires.set(req, { resolve, reject });
+          this.emit(['acq', spec.id, req, String(pool), Number(tokens)]);
+        }),
     };
     try {
       const handler = await this.resolveHandler(spec.type);

@@ -42,4 +42,12 @@ export {
   type TickPlan,
 } from './schedule-planner';
 export { canonicalZone, machineZone, createZoneClock, localIso, type ZoneClock } from './zone-clock';
-export type { ScheduleStore, ScheduleRecord, ScheduleListQuery, SchedulePage, ScheduleFire } from './schedule-store';
+export type {
+  ScheduleStore,
+  ScheduleRecord,
+  ScheduleListQuery,
+  SchedulePage,
+  ScheduleFire,
+  TickCommit,
+  InProgressCounts,
+} from './schedule-store';

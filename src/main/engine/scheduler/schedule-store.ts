@@ -14,7 +14,27 @@
  * cannot be reached, STORAGE_FULL when it cannot be written. Definitions are validated before
  * they reach the store; the store does not re-validate them.
  */
+import type { NewJob } from '../backend/queue-backend';
 import type { ScheduleDefinition, ScheduleState } from './schedule-definition';
+
+/**
+ * One planned tick to commit at once: the compare-and-set of advance, the jobs of its fires
+ * (each linked to the schedule by `scheduleId`) and their fire records.
+ */
+export interface TickCommit {
+  id: string;
+  expectedNextFireAt: number | null;
+  nextState: ScheduleState;
+  fires: Array<{ slot: number; job: NewJob }>;
+  now: number;
+}
+
+/** A schedule's runs in progress, for the overlap policy. */
+export interface InProgressCounts {
+  running: number;
+  /** Created and not started: pending, scheduled, retrying, waiting. */
+  queued: number;
+}
 
 /** A stored schedule. */
 export interface ScheduleRecord {
@@ -105,4 +125,17 @@ export interface ScheduleStore {
 
   /** The latest fires of a schedule, newest first (default 50). Errors: BACKEND_UNAVAILABLE. */
   listFires(scheduleId: string, limit?: number): Promise<ScheduleFire[]>;
+
+  /**
+   * Commit planned ticks, each all-or-nothing and atomically: if the schedule's nextFireAt still
+   * equals `expectedNextFireAt` and it is not paused, store `nextState`, insert the fires' jobs
+   * and record each fire (a slot that already has a job is not inserted again). Output: one
+   * boolean per commit, true when it won (its jobs exist now), false when another engine, a
+   * pause, an update or a delete got there first (re-read and re-plan). A store that can
+   * (SQLite) commits the whole batch in one transaction. Errors: BACKEND_UNAVAILABLE, STORAGE_FULL.
+   */
+  commitTicks(commits: readonly TickCommit[]): Promise<boolean[]>;
+
+  /** Running and queued jobs of each schedule in `ids` (absent ids: none). Errors: BACKEND_UNAVAILABLE. */
+  inProgress(ids: readonly string[]): Promise<Map<string, InProgressCounts>>;
 }

@@ -100,6 +100,110 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    description: 'schedules, schedule fires and job dependencies',
+    /**
+     * schedules: one row per schedule, its definition (JSON) and the state planTick carries
+     * (next_fire_at indexed: the scheduler asks for the earliest and for the due ones).
+     * schedule_fires: the job each fired slot created; UNIQUE (schedule_id, slot) makes a slot
+     * fire once even when two engines plan it. job_dependencies: one edge per prerequisite
+     * (state waiting | met | unmet), looked up by depends_on when a prerequisite finishes.
+     */
+    up(db) {
+      db.exec(`
+        CREATE TABLE schedules (
+          id           TEXT PRIMARY KEY,
+          name         TEXT,
+          type         TEXT NOT NULL,
+          definition   TEXT NOT NULL,
+          next_fire_at INTEGER,
+          last_fire_at INTEGER,
+          last_slot_at INTEGER,
+          runs         INTEGER NOT NULL DEFAULT 0,
+          skipped      INTEGER NOT NULL DEFAULT 0,
+          paused       INTEGER NOT NULL DEFAULT 0,
+          anchor_at    INTEGER NOT NULL,
+          ended_reason TEXT,
+          created_at   INTEGER NOT NULL,
+          updated_at   INTEGER NOT NULL
+        );
+        CREATE INDEX schedules_next_fire ON schedules (next_fire_at) WHERE next_fire_at IS NOT NULL;
+
+        CREATE TABLE schedule_fires (
+          schedule_id TEXT NOT NULL,
+          slot        INTEGER NOT NULL,
+          job_id      TEXT NOT NULL,
+          recorded_at INTEGER NOT NULL,
+          UNIQUE (schedule_id, slot)
+        );
+
+        CREATE TABLE job_dependencies (
+          job_id      TEXT NOT NULL,
+          depends_on  TEXT NOT NULL,
+          trigger     TEXT NOT NULL,
+          state       TEXT NOT NULL DEFAULT 'waiting',
+          resolved_at INTEGER,
+          PRIMARY KEY (job_id, depends_on)
+        ) WITHOUT ROWID;
+        CREATE INDEX job_dependencies_depends_on ON job_dependencies (depends_on);
+
+        -- A schedule's runs in progress (overlap policy), without scanning its finished history.
+        CREATE INDEX jobs_schedule_active ON jobs (schedule_id, status)
+          WHERE schedule_id IS NOT NULL AND status NOT IN ('completed', 'failed', 'cancelled');
+      `);
+    },
+  },
+  {
+    version: 3,
+    description: 'metrics history (raw, per-minute and per-hour samples)',
+    /**
+     * metrics_samples: the engine's periodic samples (resolution 'raw', every ~10 s) and their
+     * roll-ups ('minute', 'hour': averages of the samples of that minute/hour, `samples` of them).
+     * Retention (docs/analytics.md): raw 24 h, minute 7 days, hour 1 year; see
+     * sqlite-analytics-repository.ts compactMetrics(). queue_depths: JSON queue → status → count.
+     * Also an index for the analytics report's by-type scans of finished jobs.
+     */
+    up(db) {
+      db.exec(`
+        CREATE TABLE metrics_samples (
+          id                 INTEGER PRIMARY KEY,
+          ts                 INTEGER NOT NULL,
+          resolution         TEXT NOT NULL CHECK (resolution IN ('raw', 'minute', 'hour')),
+          samples            INTEGER NOT NULL DEFAULT 1,
+          cpu_percent        REAL NOT NULL,
+          memory_percent     REAL NOT NULL,
+          running            REAL NOT NULL,
+          pending            REAL NOT NULL,
+          workers            REAL NOT NULL,
+          throughput_per_min REAL NOT NULL,
+          rate_limit_waits   INTEGER NOT NULL,
+          queue_depths       TEXT
+        );
+        CREATE INDEX metrics_samples_ts ON metrics_samples (resolution, ts);
+        CREATE INDEX jobs_type_finished ON jobs (type, finished_at) WHERE finished_at IS NOT NULL;
+      `);
+    },
+  },
+  {
+    version: 4,
+    description: 'declared rate-limit pools',
+    /**
+     * rate_pools: pools declared with `jobhandle pools set` or `pools:set` (name, tokens per
+     * minute, burst). Engines load them at start and again when the store changes; pools from
+     * the settings file are used when no row overrides them.
+     */
+    up(db) {
+      db.exec(`
+        CREATE TABLE rate_pools (
+          name       TEXT PRIMARY KEY,
+          per_minute REAL NOT NULL,
+          burst      INTEGER NOT NULL DEFAULT 1,
+          updated_at INTEGER NOT NULL
+        );
+      `);
+    },
+  },
 ];
 
 /** Apply every migration newer than the database's version. Returns the versions applied. */

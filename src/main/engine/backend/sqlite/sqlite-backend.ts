@@ -28,12 +28,18 @@ import type {
 import { CLAIM_COLUMNS, rowToClaimed, rowToJob, type ClaimRow, type JobRow } from './job-row';
 import { buildListQuery, encodeCursor } from './job-list-query';
 import { migrate } from './migrations';
+import { SqliteDependencies } from './sqlite-dependencies';
+import { SqliteScheduleStore } from './sqlite-schedule-store';
+import type { DependencyEffects } from '../../dependencies/dependency-types';
+import { SqliteAnalyticsRepository } from './sqlite-analytics-repository';
 
 export interface SqliteBackendOptions {
   path: string;
   durability?: 'normal' | 'full';
   /** How long a writer waits for another process's lock before failing (ms). */
   busyTimeoutMs?: number;
+  /** Path of a better_sqlite3.node built for another ABI (the Electron app's); default: node_modules' own build. */
+  nativeBinding?: string;
 }
 
 const TERMINAL_SQL = "('completed', 'failed', 'cancelled')";
@@ -54,6 +60,9 @@ export class SqliteBackend implements QueueBackend {
   private db!: Database.Database;
   private stmts!: ReturnType<SqliteBackend['prepare']>;
   private readonly claimStatements = new Map<string, Database.Statement>();
+  private deps!: SqliteDependencies;
+  private scheduleStore!: SqliteScheduleStore;
+  private analyticsRepo: SqliteAnalyticsRepository | undefined;
 
   constructor(private readonly options: SqliteBackendOptions) {
     this.location = options.path;
@@ -63,13 +72,15 @@ export class SqliteBackend implements QueueBackend {
   async open(): Promise<void> {
     try {
       if (this.options.path !== ':memory:') mkdirSync(dirname(this.options.path), { recursive: true });
-      this.db = new Database(this.options.path);
+      this.db = new Database(this.options.path, this.options.nativeBinding ? { nativeBinding: this.options.nativeBinding } : {});
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${this.options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
       this.db.pragma(`busy_timeout = ${this.options.busyTimeoutMs ?? 5000}`);
       this.db.pragma('temp_store = MEMORY');
       migrate(this.db);
       this.stmts = this.prepare();
+      this.deps = new SqliteDependencies(this.db);
+      this.scheduleStore = new SqliteScheduleStore(this.db, (jobs) => this.insertJobRows(jobs), (fn) => this.run(fn));
     } catch (err) {
       throw storageError(err, this.location);
     }
@@ -87,7 +98,23 @@ export class SqliteBackend implements QueueBackend {
     }
   }
 
+  /** Schedules on this file (migration 2). Available after open(). */
+  get schedules(): SqliteScheduleStore {
+    return this.scheduleStore;
+  }
+
+  /** Job dependency edges on this file; evaluated inside this backend's own writes. Available after open(). */
+  get dependencies(): SqliteDependencies {
+    return this.deps;
+  }
+
   /** The raw connection, for the parts that own their own tables (scheduler, analytics, maintenance). */
+  /** Analytics queries and the metrics history (undefined before open()). */
+  get analytics(): SqliteAnalyticsRepository | undefined {
+    if (!this.analyticsRepo && this.db?.open) this.analyticsRepo = new SqliteAnalyticsRepository(this.db, this.location);
+    return this.analyticsRepo;
+  }
+
   get database(): Database.Database {
     return this.db;
   }
@@ -134,7 +161,7 @@ export class SqliteBackend implements QueueBackend {
       attempts: db.prepare('SELECT * FROM job_attempts WHERE job_id = ? ORDER BY attempt'),
       cancelWaiting: db.prepare(`UPDATE jobs SET status = 'cancelled', finished_at = @at, updated_at = @at,
           error_class = 'cancelled', error_message = @reason, error_stack = NULL, error_code = NULL
-        WHERE id = @id AND status IN ('pending', 'scheduled', 'retrying')`),
+        WHERE id = @id AND status IN ('pending', 'scheduled', 'retrying', 'waiting')`),
       flagCancel: db.prepare("UPDATE jobs SET cancel_requested = 1, updated_at = ? WHERE id = ? AND status = 'running'"),
       pendingCancels: db.prepare("SELECT id FROM jobs WHERE status = 'running' AND engine_id = ? AND cancel_requested = 1"),
       restart: db.prepare(`UPDATE jobs SET status = 'pending', attempt_base = attempts, run_at = @now, updated_at = @now,
@@ -167,21 +194,22 @@ export class SqliteBackend implements QueueBackend {
   }
 
   async insertJobs(jobs: NewJob[]): Promise<void> {
+    const effects = this.run(() => this.db.transaction((list: NewJob[]) => this.insertJobRows(list)).immediate(jobs));
+    this.deps.announce(effects);
+  }
+
+  /** Insert rows and their dependency edges; call inside a transaction. */
+  private insertJobRows(list: NewJob[]): DependencyEffects | null {
     const insert = this.stmts.insert;
-    this.run(() =>
-      this.db
-        .transaction((list: NewJob[]) => {
-          for (const j of list) {
-            insert.run({
-              ...j,
-              parameters: JSON.stringify(j.parameters),
-              limits: JSON.stringify(j.limits),
-              dependencies: j.dependencies.length ? JSON.stringify(j.dependencies) : null,
-            });
-          }
-        })
-        .immediate(jobs),
-    );
+    for (const j of list) {
+      insert.run({
+        ...j,
+        parameters: JSON.stringify(j.parameters),
+        limits: JSON.stringify(j.limits),
+        dependencies: j.dependencies.length ? JSON.stringify(j.dependencies) : null,
+      });
+    }
+    return list.some((j) => j.dependencies.length) ? this.deps.insertEdges(list, list[0]!.createdAt) : null;
   }
 
   async getJob(id: string): Promise<JobRecord | null> {
@@ -227,12 +255,18 @@ export class SqliteBackend implements QueueBackend {
   private claimStatement(req: ClaimRequest): Database.Statement {
     const only = req.queues?.length ? req.queues : null;
     const except = req.excludeQueues?.length ? req.excludeQueues : null;
-    const key = `${only?.join('\u0000') ?? ''}\u0001${except?.join('\u0000') ?? ''}`;
+    const noTypes = req.excludeTypes?.length ? req.excludeTypes : null;
+    const noPools = req.excludeRatePools?.length ? req.excludeRatePools : null;
+    const key = [only, except, noTypes, noPools].map((l) => l?.join('\u0000') ?? '').join('\u0001');
     let stmt = this.claimStatements.get(key);
     if (!stmt) {
       const filters: string[] = [];
       if (only) filters.push(`queue IN (${only.map((q) => `'${q.replace(/'/g, "''")}'`).join(', ')})`);
       if (except) filters.push(`queue NOT IN (${except.map((q) => `'${q.replace(/'/g, "''")}'`).join(', ')})`);
+      if (noTypes) filters.push(`type NOT IN (${noTypes.map((t) => `'${t.replace(/'/g, "''")}'`).join(', ')})`);
+      if (noPools) {
+        filters.push(`IFNULL(json_extract(limits, '$.ratePool'), '') NOT IN (${noPools.map((p) => `'${p.replace(/'/g, "''")}'`).join(', ')})`);
+      }
       stmt = this.db.prepare(`UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = @now,
           updated_at = @now, engine_id = @engineId, worker = @worker, progress = 0, progress_message = NULL
         WHERE seq IN (SELECT seq FROM jobs WHERE status = 'pending'${filters.map((f) => ` AND ${f}`).join('')}
@@ -265,10 +299,16 @@ export class SqliteBackend implements QueueBackend {
 
   async write(batch: WriteBatch): Promise<void> {
     const s = this.stmts;
-    this.run(() =>
+    const effects = this.run(() =>
       this.db
         .transaction((b: WriteBatch) => {
+          const finished: string[] = [];
+          let finishedAt = 0;
           for (const o of b.outcomes ?? []) {
+            if (o.kind === 'completed' || o.kind === 'failed' || o.kind === 'cancelled') {
+              finished.push(o.id);
+              finishedAt = Math.max(finishedAt, o.at);
+            }
             if (o.kind === 'completed') {
               s.completed.run({
                 id: o.id,
@@ -307,9 +347,12 @@ export class SqliteBackend implements QueueBackend {
           const now = Date.now();
           for (const p of b.progress ?? []) s.progress.run({ id: p.id, progress: p.progress, message: p.message, at: now });
           for (const l of b.logs ?? []) s.log.run(l.jobId, l.ts, l.stream, l.line);
+          // Dependents of the jobs that just finished: released or cancelled in this same commit.
+          return finished.length ? this.deps.resolveAfter(finished, finishedAt) : null;
         })
         .immediate(batch),
     );
+    this.deps.announce(effects);
   }
 
   async trimLogs(jobId: string, keep: number): Promise<void> {
@@ -317,7 +360,8 @@ export class SqliteBackend implements QueueBackend {
   }
 
   async requestCancel(id: string, now: number, reason: string): Promise<CancelResult> {
-    return this.run(() =>
+    let effects: DependencyEffects | null = null;
+    const result = this.run(() =>
       this.db
         .transaction((): CancelResult => {
           const row = this.stmts.get.get(id) as JobRow | undefined;
@@ -329,10 +373,13 @@ export class SqliteBackend implements QueueBackend {
           if (this.stmts.cancelWaiting.run({ id, at: now, reason }).changes === 0) {
             throw new AppError('CONFLICT', `job ${id} is ${row.status}; only waiting or running jobs can be cancelled`);
           }
+          effects = this.deps.resolveAfter([id], now);
           return { state: 'cancelled', job: rowToJob(this.stmts.get.get(id) as JobRow) };
         })
         .immediate(),
     );
+    this.deps.announce(effects);
+    return result;
   }
 
   async pendingCancels(engineId: string): Promise<string[]> {
@@ -340,7 +387,8 @@ export class SqliteBackend implements QueueBackend {
   }
 
   async restartJob(id: string, now: number): Promise<JobRecord> {
-    return this.run(() =>
+    let effects: DependencyEffects | null = null;
+    const job = this.run(() =>
       this.db
         .transaction(() => {
           const row = this.stmts.get.get(id) as JobRow | undefined;
@@ -348,10 +396,13 @@ export class SqliteBackend implements QueueBackend {
           if (this.stmts.restart.run({ id, now }).changes === 0) {
             throw new AppError('CONFLICT', `job ${id} is ${row.status}; only failed or cancelled jobs can be restarted`);
           }
+          effects = this.deps.afterRestart(id, now).effects;
           return rowToJob(this.stmts.get.get(id) as JobRow);
         })
         .immediate(),
     );
+    this.deps.announce(effects);
+    return job;
   }
 
   async setQueuePaused(queue: string, paused: boolean, now: number): Promise<void> {

@@ -1,0 +1,139 @@
+/**
+ * JobHandle's Redis backend against plain BullMQ, in one run, on the same Redis and job count:
+ * - JobHandle (Redis backend) draining no-op jobs through its worker processes;
+ * - a plain in-process BullMQ Worker (concurrency 100) — the peer of both drain rows;
+ * - BullMQ sandboxed processors with the same number of processes as JobHandle's workers.
+ * Redis: REDIS_URL, else 127.0.0.1:6379. Not reachable → the rows say 'skipped', never a made-up figure.
+ * Keys live under a fresh prefix and are deleted afterwards (never a flush).
+ */
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { Queue, Worker } from 'bullmq';
+import { RedisBackend } from '../src/main/engine/backend/redis/redis-backend';
+import { loadConfig } from '../src/main/engine/config';
+import { JobManager } from '../src/main/engine/manager';
+import { tempDir, type BenchRow } from './bench-util';
+
+const NOOP = fileURLToPath(new URL('./handlers/noop.mjs', import.meta.url));
+const SANDBOXED = fileURLToPath(new URL('./handlers/bullmq-noop-processor.cjs', import.meta.url));
+
+export interface BullmqBenchOptions {
+  jobs: number;
+  workers: number;
+  concurrency: number;
+  url?: string;
+}
+
+export const BULLMQ_IN_PROCESS = 'BullMQ in-process';
+const BULLMQ_SANDBOXED = 'BullMQ sandboxed';
+
+function connection(url: string) {
+  const u = new URL(url);
+  return { host: u.hostname, port: Number(u.port || 6379), maxRetriesPerRequest: null, ...(u.password ? { password: decodeURIComponent(u.password) } : {}) };
+}
+
+const prefix = () => `jhbench-${randomBytes(4).toString('hex')}`;
+
+async function reachable(url: string): Promise<boolean> {
+  const b = new RedisBackend({ url, prefix: 'jhbench-probe', timeoutMs: 2000 });
+  try {
+    await b.open();
+    return await b.ping();
+  } catch {
+    return false;
+  } finally {
+    await b.close().catch(() => undefined);
+  }
+}
+
+/** Plain BullMQ: pre-load `n` jobs, then time one Worker (in-process or sandboxed) draining them. */
+async function bullmqDrain(url: string, n: number, processor: 'in-process' | 'sandboxed', concurrency: number): Promise<number> {
+  const p = prefix();
+  const queue = new Queue('bench', { connection: connection(url), prefix: p });
+  for (let b = 0; b < n; b += 5000) {
+    await queue.addBulk(Array.from({ length: Math.min(5000, n - b) }, (_, i) => ({ name: 'noop', data: { i: b + i }, opts: { removeOnComplete: true } })));
+  }
+  let done = 0;
+  let resolveDone!: () => void;
+  const finished = new Promise<void>((r) => (resolveDone = r));
+  const started = performance.now();
+  const worker = new Worker('bench', processor === 'in-process' ? async () => null : SANDBOXED, {
+    connection: connection(url),
+    prefix: p,
+    concurrency,
+  });
+  worker.on('completed', () => {
+    if (++done === n) resolveDone();
+  });
+  await finished;
+  const rate = n / ((performance.now() - started) / 1000);
+  await worker.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  return rate;
+}
+
+/** JobHandle on Redis: pre-load `n` jobs, start the engine (its worker processes), time the drain. */
+async function jobhandleDrain(url: string, o: BullmqBenchOptions, n: number): Promise<number> {
+  const t = tempDir('redis-drain');
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      dataDir: t.dir,
+      backend: 'redis',
+      redis: { url, prefix: prefix() },
+      handlers: { noop: { module: NOOP } },
+      workers: { min: o.workers, max: o.workers, concurrency: o.concurrency },
+      thresholds: { cpuPercent: 100, memoryPercent: 100 },
+    },
+  });
+  const m = await JobManager.open({ config });
+  for (let b = 0; b < n; b += 10_000) {
+    await m.submitJobs(Array.from({ length: Math.min(10_000, n - b) }, (_, i) => ({ type: 'noop', parameters: { i: b + i } })));
+  }
+  let done = 0;
+  const finished = new Promise<void>((resolve) =>
+    m.on('job:completed', () => {
+      if (++done === n) resolve();
+    }),
+  );
+  m.on('job:failed', (e) => console.error('bench job failed', e.error));
+  await m.start();
+  const started = performance.now();
+  await finished;
+  const rate = n / ((performance.now() - started) / 1000);
+  await m.stop();
+  await (m.backend as RedisBackend).removeAllData();
+  await m.close();
+  t.cleanup();
+  return rate;
+}
+
+/** The rows; every one is 'skipped' (value null) when Redis is not reachable. */
+export async function bullmqBench(o: BullmqBenchOptions): Promise<BenchRow[]> {
+  const url = o.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const n = Math.min(o.jobs, 20_000);
+  const names = {
+    inProcess: `drain no-op, 1 process, concurrency 100 (${n} jobs)`,
+    sandboxed: `drain no-op, ${o.workers} sandboxed processes (${n} jobs)`,
+    jobhandle: `drain no-op, ${o.workers} worker processes (${n} jobs)`,
+  };
+  if (!(await reachable(url))) {
+    const note = `Redis not reachable at ${url}`;
+    return [
+      { group: BULLMQ_IN_PROCESS, name: names.inProcess, value: null, unit: 'jobs/s', note },
+      { group: BULLMQ_SANDBOXED, name: names.sandboxed, value: null, unit: 'jobs/s', note },
+      { group: 'JobHandle Redis', name: names.jobhandle, value: null, unit: 'jobs/s', peer: BULLMQ_IN_PROCESS, note },
+      { group: 'JobHandle Redis', name: `${names.jobhandle} vs sandboxed`, value: null, unit: 'jobs/s', peer: BULLMQ_SANDBOXED, note },
+    ];
+  }
+  const inProcess = await bullmqDrain(url, n, 'in-process', 100);
+  const sandboxed = await bullmqDrain(url, n, 'sandboxed', o.workers);
+  const jobhandle = await jobhandleDrain(url, o, n);
+  return [
+    { group: BULLMQ_IN_PROCESS, name: names.inProcess, value: inProcess, unit: 'jobs/s' },
+    { group: BULLMQ_SANDBOXED, name: names.sandboxed, value: sandboxed, unit: 'jobs/s' },
+    { group: 'JobHandle Redis', name: names.jobhandle, value: jobhandle, unit: 'jobs/s', peer: BULLMQ_IN_PROCESS },
+    { group: 'JobHandle Redis', name: `${names.jobhandle} vs sandboxed`, value: jobhandle, unit: 'jobs/s', peer: BULLMQ_SANDBOXED },
+  ];
+}
