@@ -1,13 +1,22 @@
-// Top-level dashboard component. A placeholder until the dashboard issue builds the real views.
-import type { JSX } from 'react';
+// Top-level dashboard component: builds the store over the client once, starts the single
+// live event subscription, and renders the shell.
+import { useEffect, useState, type JSX } from 'react';
+import type { DashboardClient } from './api/client';
+import { ClientProvider } from './api/api-context';
+import { AppShell } from './app-shell';
+import { createAppStore } from './store/app-store';
+import { startLive } from './store/live';
+import { StoreProvider } from './store/store-context';
 
-export function App(): JSX.Element {
-  const version = window.jobhandle?.version;
+/** The dashboard over a client (IPC in Electron, HTTP/WebSocket in a browser). */
+export function App({ client }: { client: DashboardClient }): JSX.Element {
+  const [store] = useState(() => createAppStore(client.api));
+  useEffect(() => startLive(store, client), [store, client]);
   return (
-    <main style={{ fontFamily: 'system-ui, sans-serif', padding: '2rem', lineHeight: 1.5 }}>
-      <h1>JobHandle</h1>
-      <p>The dashboard is coming. Meanwhile, use the <code>jobhandle</code> CLI to submit and inspect jobs.</p>
-      {version ? <p style={{ color: '#666' }}>Version {version}</p> : null}
-    </main>
+    <ClientProvider client={client}>
+      <StoreProvider store={store}>
+        <AppShell />
+      </StoreProvider>
+    </ClientProvider>
   );
 }

@@ -46,6 +46,7 @@ export class WorkerRuntime {
   private name = 'worker';
   private registrations: Record<string, HandlerRegistration> = {};
   private readonly running = new Map<string, AbortController>();
+  private readonly loadedHandlers = new Map<string, Promise<JobHandler>>();
   private outbox: WorkerEvent[] = [];
   private readonly pendingProgress = new Map<string, WorkerEvent>();
   private flushScheduled = false;
@@ -75,6 +76,7 @@ export class WorkerRuntime {
       case 'init':
         this.name = m.name;
         this.registrations = m.handlers;
+        this.loadedHandlers.clear();
         break;
       case 'run':
         for (const spec of m.jobs) void this.run(spec);
@@ -117,9 +119,21 @@ export class WorkerRuntime {
     });
   }
 
-  private async resolveHandler(type: string): Promise<JobHandler> {
+  /**
+   * The handler of a type. A registered module is loaded once per worker process (a worker that
+   * restarts picks up an edited module); a failed load is retried on the next job.
+   */
+  private resolveHandler(type: string): Promise<JobHandler> | JobHandler {
     const reg = this.registrations[type];
-    if (reg) return this.deps.loadModule(reg.module, reg.export);
+    if (reg) {
+      let loaded = this.loadedHandlers.get(type);
+      if (!loaded) {
+        loaded = this.deps.loadModule(reg.module, reg.export);
+        this.loadedHandlers.set(type, loaded);
+        loaded.catch(() => this.loadedHandlers.delete(type));
+      }
+      return loaded;
+    }
     const builtin = this.deps.builtins[type];
     if (builtin) return builtin;
     throw new PermanentError(`no handler for job type "${type}" in worker ${this.name}`);

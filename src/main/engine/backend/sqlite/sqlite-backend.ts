@@ -267,9 +267,11 @@ export class SqliteBackend implements QueueBackend {
       if (noPools) {
         filters.push(`IFNULL(json_extract(limits, '$.ratePool'), '') NOT IN (${noPools.map((p) => `'${p.replace(/'/g, "''")}'`).join(', ')})`);
       }
+      // INDEXED BY: walk the runnable index in claim order. Left to itself the planner may pick
+      // jobs_status and sort every pending job on each claim (measured: 3x slower at 50k, worse beyond).
       stmt = this.db.prepare(`UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = @now,
           updated_at = @now, engine_id = @engineId, worker = @worker, progress = 0, progress_message = NULL
-        WHERE seq IN (SELECT seq FROM jobs WHERE status = 'pending'${filters.map((f) => ` AND ${f}`).join('')}
+        WHERE seq IN (SELECT seq FROM jobs INDEXED BY jobs_runnable WHERE status = 'pending'${filters.map((f) => ` AND ${f}`).join('')}
           ORDER BY priority DESC, seq LIMIT @limit)
         RETURNING ${CLAIM_COLUMNS}`);
       if (this.claimStatements.size > 64) this.claimStatements.clear();

@@ -1,0 +1,118 @@
+/**
+ * The virtualized jobs table: only the rows in view are in the DOM; the next cursor page is
+ * fetched when the user scrolls near the end of what is loaded. Arrow keys move between rows,
+ * Enter opens a job, Space selects it.
+ */
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useCallback, useEffect, useRef, type JSX, type KeyboardEvent } from 'react';
+import { useAppStore, useStoreApi } from '../../store/store-context';
+import type { JobSortField } from '../../store/jobs-slice';
+import { JobRow, ROW_HEIGHT } from './job-row';
+
+/** Load the next page when fewer than this many loaded rows are left below the view. */
+const PREFETCH_ROWS = 60;
+
+const COLUMNS: Array<{ label: string; sort?: JobSortField; className?: string }> = [
+  { label: 'ID', className: 'jcell-id' },
+  { label: 'Type' },
+  { label: 'Queue' },
+  { label: 'Priority', sort: 'priority' },
+  { label: 'Status' },
+  { label: 'Progress', className: 'jcell-progress' },
+  { label: 'Attempts', className: 'jcell-num' },
+  { label: 'Created', sort: 'createdAt', className: 'jcell-time' },
+  { label: 'Started', className: 'jcell-time' },
+  { label: 'Duration', sort: 'finishedAt', className: 'jcell-num' },
+  { label: 'Worker' },
+];
+
+function HeaderRow({ total }: { total: number }): JSX.Element {
+  const filters = useAppStore((s) => s.jobs.table.filters);
+  const setFilters = useAppStore((s) => s.jobs.setFilters);
+  const rowCount = useAppStore((s) => s.jobs.table.rows.length);
+  const selectedCount = useAppStore((s) => Object.keys(s.jobs.selected).length);
+  const store = useStoreApi();
+  const allSelected = rowCount > 0 && selectedCount >= rowCount;
+  const selectAll = (on: boolean): void => {
+    const { jobs } = store.getState();
+    jobs.setSelected(jobs.table.rows.map((r) => r.id), on);
+  };
+  return (
+    <div className="jrow jrow-head" role="row" aria-rowindex={1}>
+      <div role="columnheader" className="jcell jcell-check">
+        <input type="checkbox" checked={allSelected} onChange={(e) => selectAll(e.target.checked)} aria-label={`Select all ${rowCount} loaded jobs`} disabled={rowCount === 0} />
+      </div>
+      {COLUMNS.map((col) => {
+        const sorted = col.sort && filters.sort === col.sort;
+        return (
+          <div key={col.label} role="columnheader" className={`jcell ${col.className ?? ''}`} aria-sort={sorted ? (filters.order === 'asc' ? 'ascending' : 'descending') : undefined}>
+            {col.sort ? (
+              <button
+                type="button"
+                className="sort-button"
+                onClick={() => setFilters(sorted ? { order: filters.order === 'asc' ? 'desc' : 'asc' } : { sort: col.sort!, order: 'desc' })}
+                aria-label={`Sort by ${col.label.toLowerCase()}`}
+              >
+                {col.label} {sorted ? (filters.order === 'asc' ? '↑' : '↓') : ''}
+              </button>
+            ) : (
+              col.label
+            )}
+          </div>
+        );
+      })}
+      <span className="visually-hidden">{total} jobs</span>
+    </div>
+  );
+}
+
+/** The table; `total` is the best-known number of matching jobs (for the row count). */
+export function JobsTable({ total }: { total: number }): JSX.Element {
+  const rowCount = useAppStore((s) => s.jobs.table.rows.length);
+  const hasMore = useAppStore((s) => s.jobs.table.nextCursor !== null);
+  const loading = useAppStore((s) => s.jobs.table.loading);
+  const loadMore = useAppStore((s) => s.jobs.loadMore);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const count = rowCount + (hasMore ? 1 : 0);
+  const virtualizer = useVirtualizer({
+    count,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+    // jsdom has no layout: render a first screenful there.
+    initialRect: { width: 1200, height: 600 },
+  });
+  const items = virtualizer.getVirtualItems();
+  const lastIndex = items.at(-1)?.index ?? 0;
+
+  useEffect(() => {
+    if (hasMore && !loading && lastIndex >= rowCount - PREFETCH_ROWS) void loadMore();
+  }, [lastIndex, rowCount, hasMore, loading, loadMore]);
+
+  const onRowKeyDown = useCallback(
+    (e: KeyboardEvent<HTMLDivElement>, index: number) => {
+      const step = e.key === 'ArrowDown' ? 1 : e.key === 'ArrowUp' ? -1 : e.key === 'PageDown' ? 15 : e.key === 'PageUp' ? -15 : 0;
+      if (step === 0) return;
+      e.preventDefault();
+      const target = Math.max(0, Math.min(rowCount - 1, index + step));
+      virtualizer.scrollToIndex(target, { align: 'auto' });
+      requestAnimationFrame(() => scrollRef.current?.querySelector<HTMLElement>(`[data-index="${target}"]`)?.focus());
+    },
+    [rowCount, virtualizer],
+  );
+
+  return (
+    <div className="jtable" role="table" aria-label="Jobs" aria-rowcount={Math.max(total, rowCount) + 1}>
+      <HeaderRow total={total} />
+      <div className="jscroll" ref={scrollRef} data-testid="jobs-scroll">
+        <div className="jspacer" style={{ height: virtualizer.getTotalSize() }} role="rowgroup">
+          {items.map((item) => (
+            // Keyed by slot, not by job: rows scrolled out are reused for the rows scrolled in
+            // (a re-render with new props instead of an unmount and a mount).
+            <JobRow key={item.index % items.length} index={item.index} top={item.start} onKeyDown={onRowKeyDown} />
+          ))}
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,97 @@
+// @vitest-environment jsdom
+/**
+ * Jobs screen: rows come from cursor pages, filters and search query the engine, bulk cancel asks
+ * for confirmation naming how many jobs, and a progress event re-renders only its own row.
+ */
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { JobListQuery } from '../../src/shared/model';
+import { applyBatch } from '../../src/renderer/src/store/app-store';
+import { JobsScreen } from '../../src/renderer/src/features/jobs/jobs-screen';
+import { fakeApi, makeJob, NOW, renderWithStore } from './render-helpers';
+
+vi.mock('uplot', () => ({ default: class {} }));
+
+beforeAll(() => {
+  // jsdom has no layout: give the table's scroll box a height so the virtualizer renders rows.
+  for (const [name, value] of [['clientHeight', 600], ['clientWidth', 1200], ['offsetHeight', 600], ['offsetWidth', 1200]] as const) {
+    Object.defineProperty(HTMLElement.prototype, name, { configurable: true, get: () => value });
+  }
+});
+afterEach(cleanup);
+
+function jobs(n: number, from = 0) {
+  return Array.from({ length: n }, (_, i) => makeJob({ id: `job-${String(from + i).padStart(5, '0')}`, type: i % 2 ? 'http' : 'command' }));
+}
+
+describe('JobsScreen', () => {
+  it('shows the first page and asks for the next one with the cursor as the user scrolls', async () => {
+    const list = vi.fn(async (q: JobListQuery) => (q.cursor ? { jobs: jobs(200, 200), nextCursor: null } : { jobs: jobs(200), nextCursor: 'c1' }));
+    renderWithStore(<JobsScreen />, fakeApi({ 'jobs:list': list }));
+    await screen.findByText('job-00000');
+    expect(list.mock.calls[0]![0]).toMatchObject({ sort: 'createdAt', order: 'desc', limit: 200 });
+    expect(list.mock.calls[0]![0].cursor).toBeUndefined();
+    // Only the rows in view are in the DOM.
+    expect(screen.getAllByRole('row').length).toBeLessThan(60);
+    const scroller = screen.getByTestId('jobs-scroll');
+    scroller.scrollTop = 200 * 38 - 600;
+    fireEvent.scroll(scroller);
+    await waitFor(() => expect(list).toHaveBeenCalledTimes(2));
+    expect(list.mock.calls[1]![0]).toMatchObject({ cursor: 'c1', limit: 200 });
+  });
+
+  it('filters by status and searches by text', async () => {
+    const list = vi.fn(async (_q: JobListQuery) => ({ jobs: jobs(3), nextCursor: null }));
+    renderWithStore(<JobsScreen />, fakeApi({ 'jobs:list': list }));
+    await screen.findByText('job-00000');
+    fireEvent.click(screen.getByRole('button', { name: 'failed' }));
+    await waitFor(() => expect(list.mock.lastCall?.[0]).toMatchObject({ status: ['failed'] }));
+    expect(screen.getByRole('button', { name: 'failed' }).getAttribute('aria-pressed')).toBe('true');
+    fireEvent.change(screen.getByLabelText('Search jobs'), { target: { value: 'timeout' } });
+    await waitFor(() => expect(list.mock.lastCall?.[0]).toMatchObject({ status: ['failed'], text: 'timeout' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Sort by priority' }));
+    await waitFor(() => expect(list.mock.lastCall?.[0]).toMatchObject({ sort: 'priority', order: 'desc' }));
+  });
+
+  it('tells a new user what to do when there are no jobs', async () => {
+    renderWithStore(<JobsScreen />, fakeApi({ 'jobs:list': async () => ({ jobs: [], nextCursor: null }) }));
+    expect(await screen.findByRole('note', { name: 'No jobs yet' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Submit your first job' })).toBeTruthy();
+  });
+
+  it('bulk-cancels the selected jobs after a confirmation that says how many', async () => {
+    const bulkCancel = vi.fn(async ({ ids }: { ids: string[] }) => ({ done: ids.slice(1), failed: [{ id: ids[0]!, error: { name: 'AppError' as const, code: 'CONFLICT' as const, message: 'job is completed' } }] }));
+    const { store } = renderWithStore(<JobsScreen />, fakeApi({ 'jobs:list': async () => ({ jobs: jobs(3), nextCursor: null }), 'jobs:bulkCancel': bulkCancel }));
+    await screen.findByText('job-00000');
+    fireEvent.click(screen.getByLabelText('Select all 3 loaded jobs'));
+    expect(screen.getByText('3 jobs selected')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Cancel selected…' }));
+    const dialog = screen.getByRole('dialog', { name: 'Cancel 3 jobs?' });
+    expect(document.activeElement).toBe(within(dialog).getByRole('button', { name: 'Go back' }));
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel 3 jobs' }));
+    await waitFor(() => expect(bulkCancel).toHaveBeenCalledWith({ ids: ['job-00000', 'job-00001', 'job-00002'] }));
+    await waitFor(() => expect(store.getState().ui.notices.map((n) => n.text)).toEqual(['Cancelled 2 jobs.', '1 job could not be cancelled; for example job-00000: Not possible in the current state: job is completed (CONFLICT)']));
+  });
+
+  it('closes the confirmation with Escape without acting', async () => {
+    const bulkCancel = vi.fn();
+    renderWithStore(<JobsScreen />, fakeApi({ 'jobs:list': async () => ({ jobs: jobs(2), nextCursor: null }), 'jobs:bulkCancel': bulkCancel }));
+    await screen.findByText('job-00000');
+    fireEvent.click(screen.getByLabelText('Select job job-00001'));
+    fireEvent.click(screen.getByRole('button', { name: 'Cancel selected…' }));
+    fireEvent.keyDown(screen.getByRole('dialog', { name: 'Cancel 1 job?' }), { key: 'Escape' });
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(bulkCancel).not.toHaveBeenCalled();
+  });
+
+  it('updates one row from a progress event, and opens a job with Enter', async () => {
+    const { store } = renderWithStore(<JobsScreen />, fakeApi({ 'jobs:list': async () => ({ jobs: jobs(2), nextCursor: null }) }));
+    await screen.findByText('job-00000');
+    act(() => applyBatch(store, [{ event: 'job:progress', payload: { id: 'job-00001', progress: 64, message: 'halfway' } }], NOW));
+    expect(screen.getByRole('progressbar', { name: 'Progress of job job-00001' }).getAttribute('aria-valuenow')).toBe('64');
+    expect(screen.getByRole('progressbar', { name: 'Progress of job job-00000' }).getAttribute('aria-valuenow')).toBe('0');
+    const row = screen.getAllByRole('row').find((r) => r.getAttribute('data-index') === '1')!;
+    fireEvent.keyDown(row, { key: 'Enter' });
+    expect(store.getState().ui.route).toEqual({ name: 'job', id: 'job-00001' });
+  });
+});
