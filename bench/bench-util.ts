@@ -10,6 +10,8 @@ export interface BenchRow {
   unit: string;
   /** Ratio to the peer row named by `peer` (same unit), when both ran. */
   peer?: string;
+  /** With `peer`: the peer row's name, when its group has several rows. */
+  peerName?: string;
   ratio?: number | null;
   note?: string;
 }

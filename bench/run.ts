@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: one run, one table. Options: --json, --jobs N (default 50000),
  * --workers N (default 2), --concurrency N (default 200), --seconds S (latency runs, default 3),
- * --export (CSV export of 100k and 1M jobs, peak RSS; --export-rows N,N to choose the counts).
+ * --export (CSV export of 100k and 1M jobs, peak RSS; --export-rows N,N to choose the counts),
+ * --waiting N (jobs waiting while the engine's RSS is measured, default 1,000,000).
  */
 import { parseArgs } from 'node:util';
 import { formatTable, type BenchRow } from './bench-util';
@@ -10,6 +11,8 @@ import { schedulerBench } from './scheduler-bench';
 import { monitorBench } from './monitor-bench';
 import { exportBench } from './export-bench';
 import { bullmqBench } from './bullmq-bench';
+import { bullmqSubmitBench } from './bullmq-submit-bench';
+import { memoryBench } from './memory-bench';
 
 const { values } = parseArgs({
   options: {
@@ -21,6 +24,8 @@ const { values } = parseArgs({
     /** CSV export benchmark (seeds and exports 100k and 1M jobs; a few minutes): off by default. */
     export: { type: 'boolean', default: false },
     'export-rows': { type: 'string', default: '100000,1000000' },
+    /** Jobs waiting in the store while the engine's RSS is measured. */
+    waiting: { type: 'string', default: '1000000' },
   },
 });
 
@@ -38,6 +43,10 @@ rows.push(
 // Redis: JobHandle's Redis backend vs plain BullMQ in-process and sandboxed (skipped without Redis).
 rows.push(...(await bullmqBench({ jobs: Number(values.jobs), workers: Number(values.workers), concurrency: Number(values.concurrency) })));
 
+rows.push(...(await bullmqSubmitBench({ jobs: Number(values.jobs) })));
+
+rows.push(...(await memoryBench({ waiting: Number(values.waiting) })));
+
 rows.push(...(await monitorBench({ seconds: Number(values.seconds), rate: 50 })));
 
 rows.push(...(await schedulerBench()));
@@ -47,7 +56,7 @@ if (values.export) rows.push(...(await exportBench({ rows: values['export-rows']
 // Ratios against peers that ran in this same run.
 for (const r of rows) {
   if (!r.peer) continue;
-  const peer = rows.find((p) => p.group === r.peer || `${p.group}` === r.peer);
+  const peer = rows.find((p) => p.group === r.peer && (!r.peerName || p.name === r.peerName));
   r.ratio = peer && peer.value && r.value ? r.value / peer.value : null;
 }
 

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/main/engine/config';
 import { JobManager } from '../src/main/engine/manager';
 import { percentile, sleep, tempDir, type BenchRow } from './bench-util';
+import { BULLMQ_SUBMIT } from './bullmq-submit-bench';
 
 const NOOP = fileURLToPath(new URL('./handlers/noop.mjs', import.meta.url));
 
@@ -124,8 +125,8 @@ async function latency(o: SqliteBenchOptions, rate: number): Promise<{ p50: numb
 export async function sqliteEngineBench(o: SqliteBenchOptions): Promise<BenchRow[]> {
   const group = 'JobHandle SQLite';
   const rows: BenchRow[] = [];
-  rows.push({ group, name: 'submit, one at a time', value: await submitSingle(o), unit: 'jobs/s' });
-  rows.push({ group, name: 'submit, bulk (10k per call)', value: await submitBulk(o), unit: 'jobs/s' });
+  rows.push({ group, name: 'submit, one at a time', value: await submitSingle(o), unit: 'jobs/s', peer: BULLMQ_SUBMIT, peerName: 'Queue.add, one at a time' });
+  rows.push({ group, name: 'submit, bulk (10k per call)', value: await submitBulk(o), unit: 'jobs/s', peer: BULLMQ_SUBMIT, peerName: 'Queue.addBulk (10k per call)' });
   rows.push({
     group,
     name: `drain no-op, ${o.workers} worker processes`,

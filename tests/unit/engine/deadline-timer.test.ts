@@ -44,4 +44,17 @@ describe('DeadlineTimer', () => {
     vi.advanceTimersByTime(2000);
     expect(fired).toEqual(Array.from({ length: 1000 }, (_, i) => i));
   });
+
+  it('does not keep deleted deadlines: the heap stays proportional to the live ones', () => {
+    vi.useFakeTimers({ now: 0 });
+    const t = new DeadlineTimer(() => undefined, () => Date.now());
+    t.set('keep', 1_000_000);
+    for (let i = 0; i < 100_000; i++) {
+      t.set(`j${i}`, 259_200_000 + i); // a 3-day timeout, finished long before it
+      t.delete(`j${i}`);
+    }
+    expect(t.heapSize).toBeLessThan(200);
+    t.delete('keep');
+    expect(t.heapSize).toBe(0);
+  });
 });

@@ -29,8 +29,24 @@ export class DeadlineTimer {
   }
 
   delete(key: string): void {
-    this.live.delete(key); // lazily dropped from the heap
-    if (this.live.size === 0) this.disarm();
+    if (!this.live.delete(key)) return;
+    if (this.live.size === 0) {
+      this.heap = [];
+      this.disarm();
+    } else if (this.heap.length > 2 * this.live.size + 64) {
+      this.compact(); // deleted entries are dropped lazily; keep them from piling up behind long deadlines
+    }
+  }
+
+  /** Entries in the heap, stale ones included (for tests). */
+  get heapSize(): number {
+    return this.heap.length;
+  }
+
+  private compact(): void {
+    const entries = this.heap.filter((e) => this.live.get(e.key) === e.token);
+    this.heap = [];
+    for (const e of entries) this.push(e);
   }
 
   has(key: string): boolean {
