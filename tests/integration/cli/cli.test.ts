@@ -3,11 +3,11 @@
  * through the real bin script in a child process for exit codes and the `--wait` flow.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../../src/main/cli/run-cli';
+import { COMMANDS, runCli } from '../../../src/main/cli/run-cli';
 
 let dir: string;
 let db: string;
@@ -116,6 +116,14 @@ describe('jobhandle CLI', () => {
     const code = await runCli(['stats', '--db', db], { out: () => {}, err: (t) => err.push(t), env: { JOB_MAX_RETRIES: 'many' } });
     expect(code).toBe(2);
     expect(err.join('\n')).toContain('JOB_MAX_RETRIES="many" is invalid: expected a whole number from 0 to 100');
+  });
+});
+
+describe('docs/cli.md', () => {
+  it('documents every command', () => {
+    const doc = readFileSync(join(__dirname, '../../../docs/cli.md'), 'utf8');
+    const missing = Object.keys(COMMANDS).filter((name) => !doc.includes(`| \`${name}`));
+    expect(missing, `commands without a row in docs/cli.md: ${missing.join(', ')}`).toEqual([]);
   });
 });
 
