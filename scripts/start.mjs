@@ -86,8 +86,30 @@ function buildElectronNative() {
   return result.status === 0 ? null : 'better-sqlite3 could not be built for Electron (see the line above)';
 }
 
+/**
+ * npm does not run Electron's download script on install (see allowScripts in package.json), so
+ * the binary is fetched here, once, on the first start that can use it. Offline this fails within
+ * a moment and the headless server runs instead.
+ */
+function fetchElectronBinary() {
+  if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) return;
+  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return;
+  let installer;
+  try {
+    installer = join(dirname(require.resolve('electron/package.json')), 'install.js');
+  } catch {
+    return;
+  }
+  console.error('jobhandle: downloading the Electron binary (first start)…');
+  spawnSync(process.execPath, [installer], { cwd: root, stdio: ['ignore', 'ignore', 'ignore'], timeout: 300_000 });
+}
+
 buildIfStale();
-const found = findElectron();
+let found = findElectron();
+if (!found.binary && /not installed|missing/.test(found.reason)) {
+  fetchElectronBinary();
+  found = findElectron();
+}
 const nativeProblem = found.binary ? buildElectronNative() : null;
 const electron = nativeProblem ? { reason: nativeProblem } : found;
 if (electron.binary) {
