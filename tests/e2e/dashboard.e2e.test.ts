@@ -8,85 +8,17 @@
  * open time and the long tasks while scrolling (printed and written to
  * test-results/dashboard-perf.json; reported, not asserted).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumAvailable, ensureRendererBuilt, launchChromium, ROOT, startServe, stopServe, watchProblems, type Serve } from '../helpers/e2e';
 
-const CHROMIUM = process.env.JOBHANDLE_CHROMIUM ?? '/usr/bin/chromium';
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SHOTS = join(ROOT, 'test-results', 'screenshots');
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`SKIPPING tests/e2e/dashboard.e2e.test.ts: no Chromium at ${CHROMIUM} (.ci/run installs Debian's chromium)`);
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** Build the renderer when its build is missing or older than src/renderer or src/shared. */
-function ensureBuilt(): void {
-  const index = join(ROOT, 'out', 'renderer', 'index.html');
-  const sources = Math.max(newestMtime(join(ROOT, 'src', 'renderer')), newestMtime(join(ROOT, 'src', 'shared')));
-  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  const cli = join(dirname(createRequire(join(ROOT, 'package.json')).resolve('electron-vite/package.json')), 'bin', 'electron-vite.js');
-  execFileSync(process.execPath, [cli, 'build', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit', timeout: 180_000 });
-}
-
-interface Serve {
-  child: ChildProcess;
-  url: string;
-  origin: string;
-  token: string;
-  stderr: () => string;
-}
-
-/** Start `jobhandle serve --port 0` on a fresh data dir; resolve with its dashboard URL. */
-function startServe(dataDir: string): Promise<Serve> {
-  writeFileSync(
-    join(dataDir, 'settings.json'),
-    JSON.stringify({ workers: { min: 2, max: 2 }, resources: { monitoring: false, autoScale: false }, shutdownGraceSeconds: 2 }),
-  );
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'jobhandle.mjs'), 'serve', '--port', '0', '--data-dir', dataDir], {
-    cwd: ROOT,
-    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(JOBHANDLE_|JOB_|REDIS_URL$)/.test(k))),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`jobhandle serve printed no URL within 60 s; stderr: ${err}`)), 60_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /JobHandle dashboard: (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        const url = new URL(m[1]!);
-        resolvePromise({ child, url: m[1]!, origin: url.origin, token: url.hash.replace(/^#token=/, ''), stderr: () => err });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`jobhandle serve exited with ${code}: ${err}`));
-    });
-  });
-}
-
-async function stopServe(serve: Serve | null): Promise<void> {
-  if (!serve || serve.child.exitCode !== null) return;
-  const exited = new Promise<void>((r) => serve.child.once('exit', () => r()));
-  serve.child.kill('SIGTERM');
-  await exited;
-}
+const haveChromium = chromiumAvailable('tests/e2e/dashboard.e2e.test.ts');
+/** Two workers; no host monitoring, so that a busy test machine does not hold jobs back. */
+const SERVE_SETTINGS = { workers: { min: 2, max: 2 }, resources: { monitoring: false, autoScale: false }, shutdownGraceSeconds: 2 };
 
 /** Call the REST API from the test (seeding, not the behaviour under test). */
 async function rest<T>(serve: Serve, method: string, path: string, body?: unknown): Promise<T> {
@@ -100,24 +32,6 @@ async function rest<T>(serve: Serve, method: string, path: string, body?: unknow
   return JSON.parse(text) as T;
 }
 
-function launch(profileDir: string): Promise<BrowserContext> {
-  return chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1440, height: 900 },
-    acceptDownloads: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
-}
-
-function watchProblems(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console: ${msg.text()} (${msg.location().url})`);
-  });
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  return problems;
-}
 
 async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
@@ -154,11 +68,11 @@ describe.skipIf(!haveChromium)('dashboard in Chromium against jobhandle serve', 
   let context: BrowserContext | null = null;
 
   beforeAll(async () => {
-    ensureBuilt();
+    ensureRendererBuilt();
     dataDir = mkdtempSync(join(tmpdir(), 'jobhandle-dash-'));
     profileDir = mkdtempSync(join(tmpdir(), 'jobhandle-dash-chromium-'));
-    serve = await startServe(dataDir);
-    context = await launch(profileDir);
+    serve = await startServe(dataDir, SERVE_SETTINGS);
+    context = await launchChromium(profileDir, { downloads: true });
   }, 240_000);
 
   afterAll(async () => {
@@ -303,11 +217,11 @@ describe.skipIf(!haveChromium)('dashboard with 100,000 jobs (measured, not asser
   const JOBS = 100_000;
 
   beforeAll(async () => {
-    ensureBuilt();
+    ensureRendererBuilt();
     dataDir = mkdtempSync(join(tmpdir(), 'jobhandle-dash-perf-'));
     profileDir = mkdtempSync(join(tmpdir(), 'jobhandle-dash-perf-chromium-'));
-    serve = await startServe(dataDir);
-    context = await launch(profileDir);
+    serve = await startServe(dataDir, SERVE_SETTINGS);
+    context = await launchChromium(profileDir, { downloads: true });
   }, 240_000);
 
   afterAll(async () => {

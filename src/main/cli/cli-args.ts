@@ -81,6 +81,32 @@ export function parseParams(pairs: readonly string[]): Record<string, unknown> {
   return out;
 }
 
+/**
+ * The job parameters of `submit` / `schedule add`: `--params-json` as the base, `--param k=v`
+ * merged over it. Throws UsageError naming the flag.
+ */
+export function paramsFromFlags(v: Record<string, unknown>): Record<string, unknown> {
+  let parameters: Record<string, unknown> = {};
+  if (v['params-json'] !== undefined) {
+    try {
+      parameters = JSON.parse(String(v['params-json'])) as Record<string, unknown>;
+    } catch (err) {
+      throw new UsageError(`--params-json: not valid JSON (${(err as Error).message})`);
+    }
+  }
+  const pairs = (v.param as string[] | undefined) ?? [];
+  if (!pairs.length) return parameters;
+  return { ...(parameters && typeof parameters === 'object' && !Array.isArray(parameters) ? parameters : {}), ...parseParams(pairs) };
+}
+
+/** An ISO-8601 date-time option, normalized to UTC, or a UsageError naming it. */
+export function isoOption(name: string, raw: unknown): string | undefined {
+  if (raw === undefined) return undefined;
+  const text = String(raw);
+  if (Number.isNaN(Date.parse(text))) throw new UsageError(`--${name} ${JSON.stringify(text)}: expected an ISO-8601 date-time`);
+  return new Date(text).toISOString();
+}
+
 /** A whole number option, or a UsageError naming it. */
 export function intOption(name: string, raw: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (raw === undefined) return undefined;

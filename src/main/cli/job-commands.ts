@@ -8,34 +8,24 @@ import { hostname } from 'node:os';
 import type { JobRecord, JobSubmission } from '../../shared/model';
 import type { JobManager } from '../engine/manager';
 import { pidAlive } from '../engine/recovery';
-import { intOption, numberOption, parseCommand, parseParams, UsageError } from './cli-args';
+import { intOption, isoOption, numberOption, paramsFromFlags, parseCommand, UsageError } from './cli-args';
 import { iso, jobDetail, jobsTable, table } from './cli-output';
 import type { CliCommand, CliContext } from './cli-types';
 import { dependencyLines, parseDependsOn } from './dependency-cli';
 
 function submissionFromFlags(type: string, v: Record<string, unknown>): JobSubmission {
-  let parameters: Record<string, unknown> = {};
-  if (v['params-json'] !== undefined) {
-    try {
-      parameters = JSON.parse(String(v['params-json'])) as Record<string, unknown>;
-    } catch (err) {
-      throw new UsageError(`--params-json: not valid JSON (${(err as Error).message})`);
-    }
-  }
-  const pairs = (v.param as string[] | undefined) ?? [];
-  if (pairs.length) parameters = { ...(parameters && typeof parameters === 'object' ? parameters : {}), ...parseParams(pairs) };
+  const parameters = paramsFromFlags(v);
   const limits: Record<string, unknown> = {};
   if (v['max-memory-mb'] !== undefined) limits.maxMemoryMb = numberOption('max-memory-mb', v['max-memory-mb'], 1);
   if (v['max-cpu-percent'] !== undefined) limits.maxCpuPercent = numberOption('max-cpu-percent', v['max-cpu-percent'], 1);
   if (v['rate-pool'] !== undefined) limits.ratePool = String(v['rate-pool']);
-  const at = v.at as string | undefined;
-  if (at !== undefined && Number.isNaN(Date.parse(at))) throw new UsageError(`--at ${JSON.stringify(at)}: expected an ISO-8601 date-time`);
+  const at = isoOption('at', v.at);
   return {
     type,
     parameters,
     ...(v.queue !== undefined ? { queue: String(v.queue) } : {}),
     ...(v.priority !== undefined ? { priority: String(v.priority) as JobSubmission['priority'] } : {}),
-    ...(at !== undefined ? { runAt: new Date(at).toISOString() } : {}),
+    ...(at !== undefined ? { runAt: at } : {}),
     ...(v.timeout !== undefined ? { timeoutSeconds: numberOption('timeout', v.timeout, 0) } : {}),
     ...(v.retries !== undefined ? { maxRetries: intOption('retries', v.retries, 0, 100) } : {}),
     ...(v['retry-delay'] !== undefined ? { retryDelaySeconds: numberOption('retry-delay', v['retry-delay'], 0) } : {}),
@@ -90,12 +80,23 @@ async function waitAndReport(manager: JobManager, job: JobRecord, ctx: CliContex
       if (e.id === job.id) o.err(`attempt ${e.attempt} failed (${e.error.class}: ${e.error.message}); retrying at ${iso(e.runAt)}`);
     });
   }
+  // A job that does not start is usually held back on purpose: say why, once, instead of hanging silently.
+  let explained = false;
+  const explain = setInterval(() => {
+    void manager.getQueueStats().then((stats) => {
+      if (explained || o.json || !stats.backpressure?.engaged) return;
+      explained = true;
+      o.err(`waiting: new jobs are held back because ${stats.backpressure.reason ?? 'the host is busy'} (see JOB_QUEUE_CPU_THRESHOLD / JOB_QUEUE_MEMORY_THRESHOLD)`);
+    }, () => undefined);
+  }, 3000);
+  explain.unref();
   try {
     const final = await manager.waitForJob(job.id);
     if (o.json) o.out(JSON.stringify(final));
     else o.out(jobDetail(final));
     return final.status === 'completed' ? 0 : 1;
   } finally {
+    clearInterval(explain);
     if (embedded) await manager.stop(5_000);
   }
 }

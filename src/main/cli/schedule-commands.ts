@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { ScheduleView } from '../../shared/schedule-types';
 import type { JobManager } from '../engine/manager';
-import { intOption, numberOption, parseCommand, parseParams, UsageError } from './cli-args';
+import { intOption, isoOption, numberOption, paramsFromFlags, parseCommand, UsageError } from './cli-args';
 import { iso, table } from './cli-output';
 import type { CliCommand, CliContext } from './cli-types';
 
@@ -22,13 +22,6 @@ export function parseDuration(raw: string): number {
   for (const [, n, unit] of text.matchAll(/(\d+)([smhd])/g)) total += Number(n) * UNIT_SECONDS[unit!]!;
   if (total <= 0) throw new UsageError(`--every ${JSON.stringify(raw)}: must be at least 1 second`);
   return total;
-}
-
-function isoOption(name: string, raw: unknown): string | undefined {
-  if (raw === undefined) return undefined;
-  const text = String(raw);
-  if (Number.isNaN(Date.parse(text))) throw new UsageError(`--${name} ${JSON.stringify(text)}: expected an ISO-8601 date-time`);
-  return new Date(text).toISOString();
 }
 
 function trigger(s: ScheduleView): string {
@@ -51,19 +44,6 @@ function schedulesTable(list: ScheduleView[]): string {
   return table(rows);
 }
 
-function paramsFrom(v: Record<string, unknown>): Record<string, unknown> {
-  let parameters: Record<string, unknown> = {};
-  if (v['params-json'] !== undefined) {
-    try {
-      parameters = JSON.parse(String(v['params-json'])) as Record<string, unknown>;
-    } catch (err) {
-      throw new UsageError(`--params-json: not valid JSON (${(err as Error).message})`);
-    }
-  }
-  const pairs = (v.param as string[] | undefined) ?? [];
-  return pairs.length ? { ...parameters, ...parseParams(pairs) } : parameters;
-}
-
 /** The schedule definition `schedule add` sends, from its flags. */
 export function definitionFromFlags(type: string, v: Record<string, unknown>): Record<string, unknown> {
   const triggers = ['cron', 'every', 'at'].filter((k) => v[k] !== undefined);
@@ -71,7 +51,7 @@ export function definitionFromFlags(type: string, v: Record<string, unknown>): R
     throw new UsageError(triggers.length ? `give one of --cron, --every, --at (got ${triggers.map((t) => `--${t}`).join(' and ')})` : 'missing trigger: give --cron EXPR, --every DURATION or --at ISO');
   }
   if (v.tz !== undefined && v.cron === undefined) throw new UsageError('--tz applies to --cron only');
-  const def: Record<string, unknown> = { type, parameters: paramsFrom(v) };
+  const def: Record<string, unknown> = { type, parameters: paramsFromFlags(v) };
   if (v.cron !== undefined) def.cronExpression = String(v.cron);
   if (v.every !== undefined) def.intervalSeconds = parseDuration(String(v.every));
   if (v.at !== undefined) def.scheduledTime = isoOption('at', v.at);
