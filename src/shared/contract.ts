@@ -303,6 +303,77 @@ function RESOURCE_METHODS() {
   } as const;
 }
 
+/* ---- Settings, connection test, bulk delete/priority, save-as export (dashboard gaps) ---- */
+/** What `settings:get` answers: the effective engine Config minus secrets, and the desktop settings in the app. */
+export interface SettingsView {
+  /** The effective Config the engine runs with (Redis passwords shown as `***`). */
+  engine: Record<string, unknown>;
+  /** The settings file `settings:update` writes, and what it holds now ({} when there is none). */
+  settingsPath: string;
+  file: Record<string, unknown>;
+  /** The desktop app's own settings (tray, notifications, sleep, API server); null outside the app. */
+  desktop: Record<string, unknown> | null;
+  desktopSettingsPath: string | null;
+  /** Settings-file fields (dotted) that `settings:update` applies to the running engine at once; the rest need a restart. */
+  liveFields: string[];
+}
+export interface SettingsUpdateResult {
+  settings: SettingsView;
+  /** Changed fields (dotted paths) now in effect in the running engine or app. */
+  applied: string[];
+  /** Changed fields written to the file that take effect at the next start. */
+  restartRequired: string[];
+}
+export interface ConnectionTestResult {
+  ok: boolean;
+  latencyMs: number | null;
+  /** One plain sentence: what works, or what is wrong and what to do. */
+  message: string;
+  /** What was checked: address, server version, cluster state, journal mode, integrity… */
+  details: Record<string, unknown>;
+}
+const PatchObject = z.record(z.string(), z.unknown());
+function GAP_METHODS() {
+  return {
+    'settings:get': method<SettingsView>()({
+      summary: 'The effective settings (Redis password masked), the settings file, and the desktop settings in the app',
+      input: Empty,
+      http: { method: 'GET', path: '/api/settings' },
+    }),
+    'settings:update': method<SettingsUpdateResult>()({
+      summary: 'Change settings: `engine` is a partial settings file (merged, validated, written atomically), `desktop` the desktop app\'s own',
+      input: z.strictObject({ engine: PatchObject.optional(), desktop: PatchObject.optional() }),
+      http: { method: 'PATCH', path: '/api/settings' },
+    }),
+    'backend:testConnection': method<ConnectionTestResult>()({
+      summary: 'Test a SQLite file or a Redis (single node or cluster) before switching to it; says what is wrong',
+      input: z.strictObject({
+        backend: z.enum(['sqlite', 'redis']),
+        url: z.string().min(1).max(2000).optional(),
+        cluster: z.array(z.string().min(1).max(300)).min(1).max(100).optional(),
+        dbPath: z.string().min(1).max(4096).optional(),
+        timeoutMs: z.number().int().min(100).max(30_000).default(3000),
+      }),
+      http: { method: 'POST', path: '/api/backend/test' },
+    }),
+    'jobs:bulkDelete': method<BulkResult>()({
+      summary: 'Delete finished (completed, failed, cancelled) jobs with their logs, attempts and dependency edges',
+      input: IdsInput,
+      http: { method: 'POST', path: '/api/jobs/bulk/delete' },
+    }),
+    'jobs:bulkSetPriority': method<BulkResult>()({
+      summary: 'Change the priority of waiting jobs (pending, scheduled, retrying, waiting); it changes their claim order',
+      input: z.strictObject({ ids: IdsInput.shape.ids, priority: JobPrioritySchema }),
+      http: { method: 'POST', path: '/api/jobs/bulk/priority' },
+    }),
+    'exports:save': method<{ saved: boolean; path: string | null; rows: number; bytes: number }>()({
+      summary: 'Desktop app only: ask where to save a CSV export and write it there (over HTTP: 404, use the export URL)',
+      input: z.strictObject({ name: z.enum(Object.keys(CSV_EXPORTS) as [CsvExportName, ...CsvExportName[]]), input: PatchObject.default({}) }),
+      http: { method: 'POST', path: '/api/exports/save' },
+    }),
+  } as const;
+}
+
 export const CONTRACT = {
   'jobs:submit': method<JobRecord>()({
     summary: 'Submit one job',
@@ -405,6 +476,7 @@ export const CONTRACT = {
   ...SCHEDULING_METHODS(),
   ...ANALYTICS_METHODS(),
   ...RESOURCE_METHODS(),
+  ...GAP_METHODS(),
 } as const satisfies Record<string, MethodSpec>;
 
 export type Contract = typeof CONTRACT;
@@ -440,6 +512,9 @@ export const EVENT_NAMES = [
   'queue:resumed',
   'worker:changed',
   'engine:error',
+  'job:log',
+  'system:sample',
+  'health:changed',
 ] as const satisfies readonly EventName[];
 
 /** One batch of events as a transport delivers it (coalesced: the latest progress of a job wins). */

@@ -304,6 +304,17 @@ export class FakeApp extends EventEmitter {
   }
 }
 
+/** The save dialog: answers the next `answer` (a path, or null for "cancelled") and records the options. */
+export class FakeDialog {
+  readonly shown: Array<{ window: unknown; options: Record<string, unknown> }> = [];
+  answer: string | null = null;
+  async showSaveDialog(windowOrOptions: unknown, maybeOptions?: Record<string, unknown>): Promise<{ canceled: boolean; filePath?: string }> {
+    const options = (maybeOptions ?? windowOrOptions) as Record<string, unknown>;
+    this.shown.push({ window: maybeOptions ? windowOrOptions : null, options });
+    return this.answer === null ? { canceled: true } : { canceled: false, filePath: this.answer };
+  }
+}
+
 /** View a fake as the real Electron type a module's signature asks for. */
 export function asElectron<T>(fake: unknown): T {
   return fake as T;

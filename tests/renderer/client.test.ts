@@ -28,7 +28,10 @@ describe('createDashboardClient', () => {
     Object.defineProperty(window, 'jobhandle', { value: bridge, configurable: true });
     const client = createDashboardClient(window);
     expect(client.transport).toBe('ipc');
-    expect(client.downloadCsv).toBeUndefined();
+    // CSV exports go through the main process's save dialog (exports:save), not a download.
+    invoke.mockImplementationOnce(async () => ({ ok: true, result: { saved: true, path: '/home/u/jobs.csv', rows: 3, bytes: 90 } }));
+    await expect(client.downloadCsv!('jobs', { status: 'failed' })).resolves.toBe(true);
+    expect(invoke).toHaveBeenLastCalledWith('exports:save', { name: 'jobs', input: { status: 'failed' } });
     await expect(client.api['jobs:get']({ id: 'job-1' })).resolves.toMatchObject({ id: 'job-1' });
     const failure = await client.api['jobs:cancel']({ id: 'x' }).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(AppError);

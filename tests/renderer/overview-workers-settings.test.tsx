@@ -6,7 +6,7 @@
  */
 import { act, cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { GovernorView } from '../../src/shared/contract';
+import type { GovernorView, SettingsView } from '../../src/shared/contract';
 import { applyBatch } from '../../src/renderer/src/store/app-store';
 import { OverviewScreen } from '../../src/renderer/src/features/overview/overview-screen';
 import { SettingsScreen } from '../../src/renderer/src/features/settings/settings-screen';
@@ -15,6 +15,15 @@ import { fakeApi, makeJob, makeStats, NOW, renderWithStore } from './render-help
 
 vi.mock('uplot', () => ({ default: class { setData(): void {} setSize(): void {} destroy(): void {} } }));
 afterEach(cleanup);
+
+const settingsView: SettingsView = {
+  engine: { backend: 'auto', dbPath: '/d/jobhandle.db', redis: { url: null, cluster: null, prefix: 'jobhandle' }, thresholds: { cpuPercent: 80, memoryPercent: 85 }, jobs: { maxRetries: 3, defaultTimeoutSeconds: 60 }, retention: { completed: 90, failed: 365 }, concurrency: {} },
+  settingsPath: '/d/settings.json',
+  file: {},
+  desktop: null,
+  desktopSettingsPath: null,
+  liveFields: ['thresholds'],
+};
 
 const governor: GovernorView = {
   backpressure: { engaged: true, reason: 'host CPU 95% is above 80%', since: NOW - 60_000, cpuPercent: 95, memoryPercent: 40, cpuThreshold: 80, memoryThreshold: 90 },
@@ -84,11 +93,11 @@ describe('WorkersScreen', () => {
 });
 
 describe('SettingsScreen', () => {
-  it('switches the theme and says which engine settings are read-only', async () => {
-    const { store } = renderWithStore(<SettingsScreen />, fakeApi({ 'governor:state': async () => governor }));
+  it('switches the theme and shows the engine settings to change', async () => {
+    const { store } = renderWithStore(<SettingsScreen />, fakeApi({ 'governor:state': async () => governor, 'settings:get': async () => settingsView }));
     act(() => store.setState((s) => ({ system: { ...s.system, info: { version: '0.1.0', backend: 'sqlite', location: '/d/jobs.db', engineId: 'e1', engineRunning: true, dataDir: '/d', jobTypes: ['command'] } } })));
     expect(screen.getByText('SQLite (local file)')).toBeTruthy();
-    expect(screen.getByText(/The dashboard cannot change engine settings yet/)).toBeTruthy();
+    expect(await screen.findByRole('form', { name: 'Thresholds and defaults' })).toBeTruthy();
     expect(await screen.findByText('80 %')).toBeTruthy();
     fireEvent.click(screen.getByRole('radio', { name: 'Dark' }));
     expect(store.getState().settings.theme).toBe('dark');

@@ -100,11 +100,11 @@ export interface Rendered extends RenderResult {
 export function renderWithStore(
   ui: ReactElement,
   api: ContractApi,
-  options: { downloadCsv?: (name: CsvExportName, query: Record<string, unknown>) => Promise<void>; store?: AppStore } = {},
+  options: { downloadCsv?: (name: CsvExportName, query: Record<string, unknown>) => Promise<boolean | void>; store?: AppStore; transport?: 'ipc' | 'http' } = {},
 ): Rendered {
   const store = options.store ?? createAppStore(api, { now: () => NOW });
   const client: DashboardClient = {
-    transport: 'http',
+    transport: options.transport ?? 'http',
     api,
     subscribe: () => () => undefined,
     ...(options.downloadCsv ? { downloadCsv: options.downloadCsv } : {}),

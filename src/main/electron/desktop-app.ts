@@ -15,6 +15,8 @@ import { JobManager } from '../engine/manager';
 import { createContractHandlers } from '../services/contract-handlers';
 import { QuitController } from './app-lifecycle';
 import { loadDesktopSettings } from './desktop-settings';
+import { DesktopSettingsStore } from './desktop-settings-store';
+import { saveCsvExport } from './csv-save';
 import { DesktopEngine } from './engine-adapter';
 import { appUrlMatcher, IpcTransport } from './ipc-transport';
 import { builtAppPaths, createMainWindow } from './main-window';
@@ -63,7 +65,8 @@ export function runDesktopApp(electron: DesktopElectron, paths: DesktopAppPaths,
 async function compose(electron: DesktopElectron, paths: DesktopAppPaths, env: NodeJS.ProcessEnv): Promise<void> {
   const { app } = electron;
   const userData = app.getPath('userData');
-  const { settings, warning } = loadDesktopSettings(join(userData, 'desktop-settings.json'));
+  const desktopSettingsPath = join(userData, 'desktop-settings.json');
+  const { settings, warning } = loadDesktopSettings(desktopSettingsPath);
   if (warning) console.warn(`JobHandle: ${warning}`);
 
   const config = loadConfig({ env: { ...env, JOBHANDLE_DATA_DIR: env['JOBHANDLE_DATA_DIR'] || userData } });
@@ -79,7 +82,13 @@ async function compose(electron: DesktopElectron, paths: DesktopAppPaths, env: N
   const devServerUrl = app.isPackaged ? undefined : env['ELECTRON_RENDERER_URL'];
   const transport = new IpcTransport({
     ipcMain: electron.ipcMain,
-    handlers: createContractHandlers({ manager, version: app.getVersion() }),
+    handlers: createContractHandlers({
+      manager,
+      version: app.getVersion(),
+      desktopSettings: new DesktopSettingsStore(desktopSettingsPath, settings),
+      saveExport: (name, input) =>
+        saveCsvExport({ dialog: electron.dialog, manager, window: () => (window && !window.isDestroyed() ? window : null), defaultDir: app.getPath('downloads') }, name, input),
+    }),
     events: engine.events,
     isAllowedUrl: appUrlMatcher({ fileUrl: pathToFileURL(rendererHtmlPath).href, devServerUrl }),
     onRefused: (method, reason) => console.warn(`JobHandle: IPC ${method} refused: ${reason}`),

@@ -56,6 +56,7 @@ import { scheduledJob } from './scheduler/schedule-jobs';
 import { SchedulerService } from './scheduler/scheduler-service';
 import type { FlowResultView, JobDependenciesView, ScheduleDetail, SchedulePageView, SchedulePreviewView, ScheduleView } from '../../shared/schedule-types';
 import { backpressureView } from './governor/resource-views';
+import { LiveFeed } from './live/live-feed';
 
 export interface JobManagerOptions {
   config: Config;
@@ -92,6 +93,7 @@ export class JobManager extends EventEmitter<{ [K in keyof JobEventMap]: [JobEve
   private readonly scheduleApi: ScheduleApi | null;
   private readonly dependencyApi: DependencyApi;
   private scheduler: SchedulerService | null = null;
+  private live: LiveFeed | null = null;
   private lastChangeToken = -1;
   private backendWarning: string | null;
   private state: 'open' | 'starting' | 'running' | 'stopping' | 'closed' = 'open';
@@ -168,6 +170,9 @@ export class JobManager extends EventEmitter<{ [K in keyof JobEventMap]: [JobEve
       now: () => this.clock.now(),
     });
     this.pool = pool;
+    pool.on('changed', (info, change) => {
+      if (this.listenerCount('worker:changed')) this.emit('worker:changed', { worker: this.gov ? this.gov.withUsage([info])[0]! : info, change });
+    });
     const governance = new EngineGovernance({
       ...this.options.governance,
       config: this.config,
@@ -224,7 +229,28 @@ export class JobManager extends EventEmitter<{ [K in keyof JobEventMap]: [JobEve
       submitMaintenance: () =>
         this.submitJob({ type: 'maintenance', parameters: { backup: this.config.maintenance.backup, keepBackups: this.config.maintenance.keepBackups } }),
     });
+    this.live = new LiveFeed({
+      backend: this.backendStore,
+      now: () => this.clock.now(),
+      listeners: (event) => this.listenerCount(event),
+      emitSample: (sample) => this.emit('system:sample', sample),
+      emitHealth: (payload) => this.emit('health:changed', payload),
+      host: () => {
+        const h = this.gov?.host?.latest();
+        return h ? { cpuPercent: h.cpuPercent, memoryPercent: h.memoryPercent } : this.hostSample();
+      },
+      workers: () => this.listWorkers(),
+      backpressure: () => (this.gov ? backpressureView(this.gov.governor.backpressure.state()) : null),
+      health: () => this.performHealthCheck(),
+      onError: (err) => this.reportError(err),
+    });
+    this.live.start();
     this.state = 'running';
+  }
+
+  /** The live feed (system:sample, health:changed) of the engine running here; null when none runs. */
+  get liveFeed(): LiveFeed | null {
+    return this.live;
   }
 
   private every(ms: number, fn: () => Promise<void> | void): void {
@@ -274,6 +300,8 @@ export class JobManager extends EventEmitter<{ [K in keyof JobEventMap]: [JobEve
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     this.analytics.stop();
+    this.live?.stop();
+    this.live = null;
     this.gov?.stopLoops();
     await this.dispatcher?.drain(graceMs);
     this.gov?.close();

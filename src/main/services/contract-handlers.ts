@@ -6,6 +6,7 @@
 import { AppError, toAppError, validationError } from '../../shared/errors';
 import {
   CONTRACT,
+  CSV_EXPORTS,
   isMethodName,
   type BulkResult,
   type ContractHandlers,
@@ -16,10 +17,17 @@ import type { JobManager } from '../engine/manager';
 import { governorView, listRatePools, setAutoScaling, setRatePool } from '../engine/governor/resource-service';
 import { reportRequestOf } from './csv-exports';
 import type { JobRecord, JobSubmission } from '../../shared/model';
+import { bulkDeleteJobs, bulkSetPriority } from './bulk-jobs';
+import { getSettings, updateSettings, type DesktopSettingsPort } from './settings-service';
+import { testBackendConnection } from '../engine/backend/connection-test';
 
 export interface ContractContext {
   manager: JobManager;
   version: string;
+  /** The desktop app's settings (settings:get/update route desktop fields here); absent headless. */
+  desktopSettings?: DesktopSettingsPort;
+  /** The desktop app's "save CSV as…" (exports:save); absent headless (the method answers NOT_FOUND). */
+  saveExport?: (name: string, input: Record<string, unknown>) => Promise<{ saved: boolean; path: string | null; rows: number; bytes: number }>;
 }
 
 async function bulk(ids: string[], action: (id: string) => Promise<JobRecord>): Promise<BulkResult> {
@@ -36,8 +44,20 @@ async function bulk(ids: string[], action: (id: string) => Promise<JobRecord>): 
 }
 
 /** Every contract method bound to the manager. */
-export function createContractHandlers({ manager, version }: ContractContext): ContractHandlers {
+export function createContractHandlers({ manager, version, desktopSettings, saveExport }: ContractContext): ContractHandlers {
   return {
+    /* ---- settings, connection test, bulk delete/priority, save-as export (dashboard gaps) ---- */
+    'settings:get': async () => getSettings(manager, desktopSettings),
+    'settings:update': async (input) => updateSettings(manager, input, desktopSettings),
+    'backend:testConnection': (input) => testBackendConnection(input, manager.config),
+    'jobs:bulkDelete': (input) => bulkDeleteJobs(manager.backend, input.ids),
+    'jobs:bulkSetPriority': (input) => bulkSetPriority(manager.backend, input.ids, input.priority, manager.clock.now()),
+    'exports:save': async (input) => {
+      if (!saveExport) {
+        throw new AppError('NOT_FOUND', `exports:save is only available in the desktop app; download ${CSV_EXPORTS[input.name].path} instead`);
+      }
+      return saveExport(input.name, input.input);
+    },
     'jobs:submit': (input) => manager.submitJob(input as JobSubmission),
     'jobs:submitBulk': (input) => manager.submitJobs(input.jobs as JobSubmission[]),
     'jobs:list': (input) => manager.listJobs(input as never),

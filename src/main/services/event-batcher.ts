@@ -18,7 +18,12 @@ export interface EventBatcherOptions {
   events?: readonly EventName[];
   /** Drop the oldest entries beyond this many per flush (a stalled consumer must not grow memory). */
   maxBatch?: number;
+  /** `job:log`: at most this many lines of one job per flush (default 500); the rest are counted, not sent. */
+  maxLogLinesPerJob?: number;
 }
+
+/** Events where only the latest of a flush matters (one global value each). */
+const LATEST_WINS: ReadonlySet<EventName> = new Set<EventName>(['system:sample', 'health:changed']);
 
 export class EventBatcher {
   private queue: EventBatch = [];
@@ -28,6 +33,10 @@ export class EventBatcher {
   private readonly intervalMs: number;
   private readonly maxBatch: number;
   private dropped = 0;
+  private readonly latestIndex = new Map<EventName, number>();
+  private readonly logLines = new Map<string, number>();
+  private readonly maxLogLinesPerJob: number;
+  private logsDropped = 0;
 
   constructor(
     private readonly source: EventSource,
@@ -36,6 +45,7 @@ export class EventBatcher {
   ) {
     this.intervalMs = options.intervalMs ?? 100;
     this.maxBatch = options.maxBatch ?? 50_000;
+    this.maxLogLinesPerJob = options.maxLogLinesPerJob ?? 500;
     for (const name of options.events ?? EVENT_NAMES) {
       const listener = (payload: EventMap[typeof name]) => this.push(name, payload);
       this.listeners.push([name, listener as (p: never) => void]);
@@ -48,7 +58,29 @@ export class EventBatcher {
     return this.dropped;
   }
 
+  /** `job:log` lines not sent because a job wrote more than maxLogLinesPerJob in one flush (fetch them with jobs:logs). */
+  get droppedLogLines(): number {
+    return this.logsDropped;
+  }
+
   push<E extends EventName>(event: E, payload: EventMap[E]): void {
+    if (event === 'job:log') {
+      // Every line is kept, up to a cap per job and flush: a chatty job cannot flood the window.
+      const id = (payload as EventMap['job:log']).id;
+      const n = this.logLines.get(id) ?? 0;
+      if (n >= this.maxLogLinesPerJob) {
+        this.logsDropped++;
+        return;
+      }
+      this.logLines.set(id, n + 1);
+    } else if (LATEST_WINS.has(event)) {
+      const at = this.latestIndex.get(event);
+      if (at !== undefined) {
+        this.queue[at] = { event, payload } as EventBatch[number];
+        return;
+      }
+      this.latestIndex.set(event, this.queue.length);
+    }
     if (event === 'job:progress') {
       const id = (payload as EventMap['job:progress']).id;
       const at = this.progressIndex.get(id);
@@ -65,6 +97,10 @@ export class EventBatcher {
       this.progressIndex = new Map(
         this.queue.flatMap((e, i) => (e.event === 'job:progress' ? [[e.payload.id, i] as const] : [])),
       );
+      this.latestIndex.clear();
+      this.queue.forEach((e, i) => {
+        if (LATEST_WINS.has(e.event)) this.latestIndex.set(e.event, i);
+      });
     }
     if (!this.timer) {
       this.timer = setTimeout(() => this.flush(), this.intervalMs);
@@ -80,6 +116,8 @@ export class EventBatcher {
     const batch = this.queue;
     this.queue = [];
     this.progressIndex.clear();
+    this.latestIndex.clear();
+    this.logLines.clear();
     this.deliver(batch);
   }
 

@@ -23,6 +23,8 @@ import type { MaintenanceOptions } from '../handlers/engine-handlers';
 import type { AnalyticsRepository } from './analytics-repository';
 import type { DependencyStore } from '../dependencies/dependency-types';
 import type { ScheduleStore } from '../scheduler/schedule-store';
+import type { RatePoolStore } from '../governor/rate-pool-store';
+import type { SharedBucketStore } from '../governor/shared-rate-pools';
 
 /** A job as the engine hands it to a backend for insertion. */
 export interface NewJob {
@@ -135,6 +137,9 @@ export interface StatusCounts {
   oldestPendingCreatedAt: number | null;
 }
 
+/** One id's outcome in a bulk store operation. */
+export type BulkOpOutcome = { id: string; ok: true } | { id: string; ok: false; code: 'NOT_FOUND' | 'CONFLICT'; message: string };
+
 export interface QueueBackend {
   readonly kind: 'sqlite' | 'redis';
   /** A label for logs and health (file path or Redis URL without password). */
@@ -202,10 +207,26 @@ export interface QueueBackend {
   readonly schedules?: ScheduleStore;
   /** Job dependency edges (dependencies/dependency-types.ts); absent where not supported yet. */
   readonly dependencies?: DependencyStore;
+  /** Rate pools declared and token buckets shared by every engine on the store (Redis); absent: per-engine buckets. */
+  readonly sharedRatePools?: RatePoolStore & SharedBucketStore;
   /** Store upkeep run by the `maintenance` job; absent where the store needs none. */
   maintenance?(options: MaintenanceOptions, log: (line: string) => void): Promise<Record<string, unknown>>;
   /** Analytics, metrics history and integrity queries (after open()); absent: the engine falls back (analytics-service.ts). */
   readonly analytics?: AnalyticsRepository;
+
+  /* ---- bulk delete / priority and per-queue counts (dashboard bulk actions, live feed); optional: absent = not supported yet ---- */
+  /**
+   * Delete finished (completed/failed/cancelled) jobs among `ids` with their logs, attempts and
+   * dependency edges. Output: per id, deleted, or why not (NOT_FOUND, CONFLICT with the status).
+   */
+  deleteJobs?(ids: readonly string[]): Promise<BulkOpOutcome[]>;
+  /**
+   * Set the priority (0 LOW … 3 URGENT) of waiting jobs (pending/scheduled/retrying/waiting) among
+   * `ids`; it changes their claim order. Output: per id, changed, or why not (NOT_FOUND, CONFLICT).
+   */
+  setPriority?(ids: readonly string[], priority: number, now: number): Promise<BulkOpOutcome[]>;
+  /** Jobs by queue and status (non-zero only). */
+  countByQueueStatus?(): Promise<Record<string, Partial<Record<JobStatus, number>>>>;
 }
 
 export type { ErrorClass };

@@ -284,6 +284,7 @@ export class Dispatcher {
     if (!run) return;
     run.logLines++;
     this.logs.push({ jobId: id, ts, stream, line });
+    this.o.emit('job:log', { id, ts, stream, line });
     if (run.logLines % this.o.maxLogLines === 0) this.toTrim.push(id); // keep a chatty job's log bounded
     this.scheduleFlush();
   }

@@ -140,4 +140,10 @@ export class Backpressure {
   settings(): Readonly<BackpressureConfig> {
     return this.config;
   }
+
+  /** Change the thresholds live (settings:update); the next sample is judged by them. */
+  setThresholds(thresholds: Partial<Pick<BackpressureConfig, 'cpuThreshold' | 'memoryThreshold'>>): void {
+    if (thresholds.cpuThreshold !== undefined) this.config.cpuThreshold = thresholds.cpuThreshold;
+    if (thresholds.memoryThreshold !== undefined) this.config.memoryThreshold = thresholds.memoryThreshold;
+  }
 }

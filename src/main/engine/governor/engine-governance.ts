@@ -21,6 +21,7 @@ import { Governor, type ClaimPlan, type DispatchGovernor, type GovernorState } f
 import type { RatePoolInfo } from './rate-pools';
 import { ratePoolStoreFor, type RatePoolStore } from './rate-pool-store';
 import { ResourceMonitor } from './resource-monitor';
+import { SharedRatePools } from './shared-rate-pools';
 
 /** What governance needs of the dispatcher. */
 export interface GovernedDispatcher {
@@ -70,7 +71,11 @@ export class EngineGovernance implements DispatchGovernor {
     const c = o.config;
     this.clock = o.clock ?? systemTimerClock();
     this.store = ratePoolStoreFor(o.backend);
-    this.governor = new Governor({ config: c, clock: this.clock, onEase: () => this.dispatcher?.wake() });
+    const shared = o.backend.sharedRatePools;
+    const pools = shared
+      ? new SharedRatePools({ clock: this.clock, store: shared, onTokens: () => this.dispatcher?.wake(), onError: (e) => o.onError(e) })
+      : undefined;
+    this.governor = new Governor({ config: c, clock: this.clock, onEase: () => this.dispatcher?.wake(), ...(pools ? { pools } : {}) });
     const monitoring = c.resources.monitoring;
     this.host = monitoring
       ? new HostMonitor({ intervalMs: c.resources.hostIntervalMs, dataDir: c.dataDir, clock: this.clock, ...(o.hostSampler ? { sampler: o.hostSampler } : {}) })

@@ -55,6 +55,8 @@ export interface GovernorOptions {
   clock: TimerClock;
   /** Something that held claims back eased: the dispatcher should claim again. */
   onEase: () => void;
+  /** The rate pools (default: per-engine buckets; SharedRatePools when the store shares them). */
+  pools?: RatePools;
 }
 
 /** What `governor:state` shows. */
@@ -85,7 +87,7 @@ export class Governor implements DispatchGovernor {
   constructor(private readonly o: GovernorOptions) {
     const c = o.config;
     this.limits = new ConcurrencyLimits({ global: c.concurrency.global, perQueue: c.concurrency.perQueue, perType: c.concurrency.perType });
-    this.pools = new RatePools({ clock: o.clock });
+    this.pools = o.pools ?? new RatePools({ clock: o.clock });
     for (const [name, p] of Object.entries(c.ratePools)) this.pools.define(name, p.perMinute, p.burst ?? 1);
     this.backpressure = new Backpressure({ cpuThreshold: c.thresholds.cpuPercent, memoryThreshold: c.thresholds.memoryPercent });
     this.tracker = new ResourceTracker({ cpuPolicy: c.resources.cpuPolicy, cpuSustainMs: c.resources.cpuSustainSeconds * 1000 });

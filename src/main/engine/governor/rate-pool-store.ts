@@ -35,5 +35,6 @@ export class MemoryRatePoolStore implements RatePoolStore {
 /** The pool store of a backend: its table for SQLite, memory otherwise (for now). */
 export function ratePoolStoreFor(backend: QueueBackend): RatePoolStore {
   if (backend instanceof SqliteBackend) return new SqliteRatePoolStore(backend.database);
+  if (backend.sharedRatePools) return backend.sharedRatePools;
   return new MemoryRatePoolStore();
 }

@@ -94,5 +94,10 @@ export function toJsonResult(value: unknown, maxBytes: number = MAX_RESULT_BYTES
       'RESULT_TOO_LARGE',
     );
   }
-  return JSON.parse(json, (key, val: unknown) => (FORBIDDEN_KEYS.has(key) ? undefined : val));
+  try {
+    return JSON.parse(json, (key, val: unknown) => (FORBIDDEN_KEYS.has(key) ? undefined : val));
+  } catch (err) {
+    // The reviver recurses: a value nested just shallow enough for stringify can overflow here.
+    throw notJson(err instanceof Error ? err.message : String(err));
+  }
 }

@@ -40,6 +40,8 @@ export interface WorkerPoolEvents {
   events: [worker: WorkerSlot, events: WorkerEvent[]];
   /** A worker exited; `inflight` are the jobs it was running. */
   exit: [worker: WorkerSlot, inflight: string[], code: number | null, signal: NodeJS.Signals | null];
+  /** Lifecycle of a worker for the `worker:changed` event: spawned, ready, draining, exited or crashed. */
+  changed: [worker: WorkerInfo, change: 'started' | 'ready' | 'draining' | 'exited' | 'crashed'];
 }
 
 export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
@@ -104,12 +106,14 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
       outbox: [],
     };
     this.workers.set(name, slot);
+    this.emit('changed', this.infoOf(slot), 'started');
     proc.onMessage((m) => {
       if (m.t === 'ready') {
         proc.send({ t: 'init', name, handlers: this.options.handlers });
         slot.ready = true;
         slot.state = 'idle';
         this.emit('ready', slot);
+        this.emit('changed', this.infoOf(slot), 'ready');
       } else if (m.t === 'ev') {
         for (const ev of m.ev) {
           if (ev[0] === 'ok' || ev[0] === 'err') {
@@ -136,6 +140,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     slot.ready = false;
     this.workers.delete(slot.name);
     this.emit('exit', slot, inflight, code, signal);
+    this.emit('changed', this.infoOf(slot), expected ? 'exited' : 'crashed');
     if (this.stopping || this.workers.size >= this.target) return;
     // Replace it; back off when workers keep dying (a handler that crashes its process at load).
     const now = this.now();
@@ -217,6 +222,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
       for (const w of victims) {
         w.state = 'draining';
         w.proc.send({ t: 'stop' });
+        this.emit('changed', this.infoOf(w), 'draining');
       }
     }
   }
@@ -226,7 +232,12 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   }
 
   list(): WorkerInfo[] {
-    return [...this.workers.values()].map((w) => ({
+    return [...this.workers.values()].map((w) => this.infoOf(w));
+  }
+
+  /** One worker as WorkerInfo (CPU and memory are filled in by the governor). */
+  private infoOf(w: WorkerSlot): WorkerInfo {
+    return {
       name: w.name,
       pid: w.proc.pid ?? null,
       state: w.state,
@@ -237,7 +248,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
       startedAt: w.startedAt,
       cpuPercent: null,
       memoryMb: null,
-    }));
+    };
   }
 
   /** Stop every worker: ask them to exit when idle, kill those still alive after `timeoutMs`. */

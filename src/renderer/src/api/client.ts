@@ -17,13 +17,13 @@ export interface DashboardClient {
    * Receive event batches (coalesced progress, ≤ ~10 a second). Returns the function that stops
    * the subscription. The store subscribes once at startup.
    */
-  subscribe(listener: (batch: EventBatch) => void): () => void;
+  subscribe(listener: (batch: EventBatch) => void, options?: { onOpen?: () => void }): () => void;
   /**
-   * Download one of the engine's CSV exports (CSV_EXPORTS) with a query, as a file. Absent when the
-   * transport cannot stream files (IPC has no CSV method: the local API server offers them).
-   * Rejects with an AppError carrying the server's code.
+   * Save one of the engine's CSV exports (CSV_EXPORTS) with a query as a file: over HTTP a browser
+   * download; over IPC the desktop app's save dialog (`exports:save`). Resolves false when the
+   * user cancelled the dialog. Rejects with an AppError carrying the engine's code.
    */
-  downloadCsv?(name: CsvExportName, query: Record<string, unknown>): Promise<void>;
+  downloadCsv?(name: CsvExportName, query: Record<string, unknown>): Promise<boolean | void>;
 }
 
 /**

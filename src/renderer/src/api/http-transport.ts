@@ -49,8 +49,11 @@ export function createBrowserClient(win: Window): DashboardClient {
   return {
     transport: 'http',
     api: http.api,
-    subscribe: (listener) => http.subscribe(listener),
-    downloadCsv: (name, query) => downloadCsv(win, name, query),
+    subscribe: (listener, options) => http.subscribe(listener, options?.onOpen ? { onOpen: options.onOpen } : {}),
+    downloadCsv: async (name, query) => {
+      await downloadCsv(win, name, query);
+      return true;
+    },
   };
 }
 

@@ -27,5 +27,12 @@ export function createIpcClient(win: Window): DashboardClient {
   const bridge = bridgeOf(win);
   if (!bridge) throw new AppError('CONFIG', 'the Electron preload bridge is missing');
   const api = createEnvelopeClient((method, input) => bridge.invoke(method, input as never), METHOD_NAMES);
-  return { transport: 'ipc', api, subscribe: (listener) => bridge.subscribe(listener) };
+  return {
+    transport: 'ipc',
+    api,
+    // IPC does not disconnect: there is no reconnect to report.
+    subscribe: (listener) => bridge.subscribe(listener),
+    // The main process shows the save dialog and writes the file (exports:save).
+    downloadCsv: async (name, query) => (await api['exports:save']({ name, input: query })).saved,
+  };
 }

@@ -67,7 +67,25 @@ export interface JobsTable {
   requestId: number;
 }
 
-export type BulkAction = 'cancel' | 'restart';
+export type BulkAction = 'cancel' | 'restart' | 'delete' | 'priority';
+
+/** Most log lines kept for the watched job (older ones scroll away). */
+export const LIVE_LOG_CAP = 2000;
+
+/** A log line pushed by `job:log` (numbered here: stored lines get their seq from the engine). */
+export interface LiveLogLine {
+  key: number;
+  ts: number;
+  stream: 'out' | 'err' | 'log';
+  line: string;
+}
+
+/** The log tail of the one job whose detail screen is open, fed by `job:log` events. */
+export interface LiveLog {
+  id: string | null;
+  lines: LiveLogLine[];
+  nextKey: number;
+}
 
 export interface JobsSlice {
   table: JobsTable;
@@ -87,8 +105,12 @@ export interface JobsSlice {
   toggleSelected(id: string): void;
   setSelected(ids: string[], selected: boolean): void;
   clearSelection(): void;
-  /** Cancel or restart these jobs; refreshes the table after. Rejects with the engine's error. */
-  bulk(action: BulkAction, ids: string[]): Promise<BulkResult>;
+  /** Cancel, restart, delete or re-prioritize these jobs; refreshes the table after. Rejects with the engine's error. */
+  bulk(action: BulkAction, ids: string[], priority?: JobPriority): Promise<BulkResult>;
+  /** The pushed log of the watched job. */
+  liveLog: LiveLog;
+  /** Watch job `id`'s log (null: none): keeps `job:log` lines of that job only, starting empty. */
+  watchLog(id: string | null): void;
   /** Fetch one job into `details`. Rejects with the engine's error. */
   loadJob(id: string): Promise<JobRecord>;
   /** Store a record fetched or returned elsewhere (submit, cancel, restart). */
@@ -164,8 +186,17 @@ export function createJobsSlice({ set, get, api }: SliceDeps<'jobs'>): JobsSlice
         return { selected };
       }),
     clearSelection: () => set(() => ({ selected: {} })),
-    bulk: async (action, ids) => {
-      const result = action === 'cancel' ? await api['jobs:bulkCancel']({ ids }) : await api['jobs:bulkRestart']({ ids });
+    liveLog: { id: null, lines: [], nextKey: 1 },
+    watchLog: (id) => set((s) => (s.liveLog.id === id ? {} : { liveLog: { id, lines: [], nextKey: s.liveLog.nextKey } })),
+    bulk: async (action, ids, priority) => {
+      const result =
+        action === 'cancel'
+          ? await api['jobs:bulkCancel']({ ids })
+          : action === 'restart'
+            ? await api['jobs:bulkRestart']({ ids })
+            : action === 'delete'
+              ? await api['jobs:bulkDelete']({ ids })
+              : await api['jobs:bulkSetPriority']({ ids, priority: priority ?? 'NORMAL' });
       set(() => ({ selected: {} }));
       void restart(get().jobs.table.filters);
       return result;
@@ -226,6 +257,8 @@ function capLive(live: Record<string, LiveJob>): Record<string, LiveJob> {
  */
 export function reduceJobEvents(slice: JobsSlice, batch: EventBatch, at: number): Partial<JobsSlice> {
   let live: Record<string, LiveJob> | null = null;
+  let logLines: LiveLogLine[] | null = null;
+  let nextKey = slice.liveLog.nextKey;
   let added = 0;
   let changes = 0;
   const w = (): Record<string, LiveJob> => (live ??= { ...slice.live });
@@ -260,11 +293,18 @@ export function reduceJobEvents(slice: JobsSlice, batch: EventBatch, at: number)
         patch(w(), item.payload.id, { status: 'cancelled', finishedAt: item.payload.finishedAt }, at);
         changes++;
         break;
+      case 'job:log':
+        if (item.payload.id === slice.liveLog.id) {
+          logLines ??= slice.liveLog.lines.slice();
+          logLines.push({ key: nextKey++, ts: item.payload.ts, stream: item.payload.stream, line: item.payload.line });
+        }
+        break;
       default:
         break;
     }
   }
   const out: Partial<JobsSlice> = {};
+  if (logLines) out.liveLog = { id: slice.liveLog.id, lines: logLines.length > LIVE_LOG_CAP ? logLines.slice(-LIVE_LOG_CAP) : logLines, nextKey };
   if (live) out.live = capLive(live);
   if (added) out.addedSinceLoad = slice.addedSinceLoad + added;
   if (changes) out.changeSeq = slice.changeSeq + 1;

@@ -5,6 +5,7 @@
  */
 import type { EventBatch, SystemInfo } from '../../../shared/contract';
 import type { HealthReport, QueueStats } from '../../../shared/model';
+import type { SystemSample } from '../../../shared/events';
 import { describeError } from '../api/errors';
 import type { SliceDeps } from './slice-types';
 
@@ -28,6 +29,8 @@ export interface SystemSlice {
   health: HealthReport | null;
   samples: SystemSamples;
   pausedQueues: string[];
+  /** Per queue, jobs by status, from the latest `system:sample` (null until one arrived or when the store cannot tell). */
+  queueCounts: SystemSample['queues'];
   engineErrors: Array<{ code: string; message: string; at: number }>;
   /** Why the last refresh failed, in plain words with its code; null when it worked. */
   error: string | null;
@@ -65,6 +68,7 @@ export function createSystemSlice({ set, get, api, now }: SliceDeps<'system'>): 
     health: null,
     samples: { t: [], hostCpu: [], hostMemory: [], workersCpu: [], workersMemoryMb: [] },
     pausedQueues: [],
+    queueCounts: null,
     engineErrors: [],
     error: null,
     loadInfo: async () => {
@@ -104,11 +108,47 @@ export function createSystemSlice({ set, get, api, now }: SliceDeps<'system'>): 
   };
 }
 
-/** Apply an event batch to the system slice (pure): paused queues and engine errors. */
+/** QueueStats as a `system:sample` updates them (fields a sample does not carry keep their last fetched value). */
+export function statsFromSample(prev: QueueStats | null, s: SystemSample): QueueStats {
+  return {
+    backend: prev?.backend ?? 'sqlite',
+    cache_size: prev?.cache_size ?? 0,
+    oldestPendingAgeMs: prev?.oldestPendingAgeMs ?? null,
+    counts: s.counts,
+    total: Object.values(s.counts).reduce((a, b) => a + b, 0),
+    running_jobs: s.running,
+    pending_jobs: s.pending,
+    cpu_usage_percent: s.host.cpuPercent === null ? (prev?.cpu_usage_percent ?? 0) : Math.round(s.host.cpuPercent * 10) / 10,
+    memory_usage_percent: s.host.memoryPercent === null ? (prev?.memory_usage_percent ?? 0) : Math.round(s.host.memoryPercent * 10) / 10,
+    workers: s.workers.total,
+    busy_workers: s.workers.busy,
+    throughput_per_minute: s.throughputPerMinute,
+    pausedQueues: s.pausedQueues,
+    backpressure: s.backpressure
+      ? { engaged: s.backpressure.engaged, reason: s.backpressure.reason, since: prev?.backpressure?.engaged === s.backpressure.engaged ? prev.backpressure.since : s.at }
+      : null,
+  };
+}
+
+/** Apply an event batch to the system slice (pure): samples, health, paused queues and engine errors. */
 export function reduceSystemEvents(slice: SystemSlice, batch: EventBatch, at: number): Partial<SystemSlice> {
   let paused: string[] | null = null;
   let errors: SystemSlice['engineErrors'] | null = null;
+  const out: Partial<SystemSlice> = {};
   for (const item of batch) {
+    if (item.event === 'system:sample') {
+      const sample = item.payload;
+      const stats = statsFromSample(out.stats ?? slice.stats, sample);
+      out.stats = stats;
+      out.queueCounts = sample.queues;
+      out.samples = addSample(out.samples ?? slice.samples, sample.at, stats, sample.workers.cpuPercent, sample.workers.memoryMb);
+      paused = sample.pausedQueues.slice();
+      continue;
+    }
+    if (item.event === 'health:changed') {
+      out.health = item.payload.report;
+      continue;
+    }
     if (item.event === 'queue:paused') {
       paused ??= slice.pausedQueues.slice();
       if (!paused.includes(item.payload.queue)) paused.push(item.payload.queue);
@@ -119,7 +159,6 @@ export function reduceSystemEvents(slice: SystemSlice, batch: EventBatch, at: nu
       errors.push({ ...item.payload, at });
     }
   }
-  const out: Partial<SystemSlice> = {};
   if (paused) out.pausedQueues = paused;
   if (errors) out.engineErrors = errors;
   return out;

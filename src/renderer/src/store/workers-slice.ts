@@ -66,10 +66,32 @@ export function createWorkersSlice({ set, get, api }: SliceDeps<'workers'>): Wor
   };
 }
 
-/** Apply an event batch to the workers slice (pure): upsert changed workers, drop exited ones. */
+/**
+ * Apply an event batch to the workers slice (pure): upsert changed workers, drop exited ones; a
+ * `system:sample` replaces the list (with CPU/memory) and refreshes the governor's load figures.
+ */
 export function reduceWorkerEvents(slice: WorkersSlice, batch: EventBatch): Partial<WorkersSlice> {
   let list: WorkerInfo[] | null = null;
+  let governor: GovernorView | null = null;
   for (const item of batch) {
+    if (item.event === 'system:sample') {
+      const s = item.payload;
+      list = s.workers.list.slice();
+      const g: GovernorView | null = governor ?? slice.governor;
+      if (g) {
+        governor = {
+          ...g,
+          backpressure: {
+            ...g.backpressure,
+            ...(s.backpressure ? { engaged: s.backpressure.engaged, reason: s.backpressure.reason } : {}),
+            cpuPercent: s.host.cpuPercent,
+            memoryPercent: s.host.memoryPercent,
+          },
+          concurrency: { ...g.concurrency, running: s.running, free: g.concurrency.limit === null ? null : Math.max(0, g.concurrency.limit - s.running) },
+        };
+      }
+      continue;
+    }
     if (item.event !== 'worker:changed') continue;
     list ??= slice.list.slice();
     const { worker, change } = item.payload;
@@ -79,5 +101,11 @@ export function reduceWorkerEvents(slice: WorkersSlice, batch: EventBatch): Part
     } else if (at >= 0) list[at] = worker;
     else list.push(worker);
   }
-  return list ? { list } : {};
+  const out: Partial<WorkersSlice> = {};
+  if (list) {
+    out.list = list;
+    out.loaded = true;
+  }
+  if (governor) out.governor = governor;
+  return out;
 }

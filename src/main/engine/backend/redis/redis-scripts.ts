@@ -76,6 +76,228 @@ end
 return false
 `;
 
+/**
+ * jhSettle — JobHandle's fields of an outcome, queued in the same MULTI right after BullMQ's own
+ * move (moveToFinished / moveToDelayed / moveJobFromActiveToWait), so that no reader ever sees the
+ * job moved without them. Applied only when that move happened: the job left `active`, its attempt
+ * is still `op.att`, and it sits where the move puts it.
+ * KEYS: 1 job, 2 logs, 3 target (completed/failed/delayed zset, or the wait list), 4 active,
+ *       5 prioritized, 6 paused, 7 JobHandle cancelled zset, 8 JobHandle retrying set
+ * ARGV[1] JSON JhUpdateOp plus { att, where: 'z'|'w', mark?: 'cancelled'|'retrying' }; ARGV[2] id
+ * Returns 2 applied to a job that has dependents (`jh:hasdeps`), 1 applied, 0 skipped (the move
+ * did not happen: a stale outcome).
+ */
+const JH_SETTLE = `
+local id = ARGV[2]
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('LPOS', KEYS[4], id) then return 0 end
+local op = cjson.decode(ARGV[1])
+if tostring(redis.call('HGET', KEYS[1], 'jh:att')) ~= tostring(op.att) then return 0 end
+if op.where == 'z' then
+  if not redis.call('ZSCORE', KEYS[3], id) then return 0 end
+else
+  if not (redis.call('LPOS', KEYS[3], id) or redis.call('ZSCORE', KEYS[5], id) or redis.call('LPOS', KEYS[6], id)) then return 0 end
+end
+if op.set then
+  local args = {}
+  for k, v in pairs(op.set) do table.insert(args, k); table.insert(args, tostring(v)) end
+  if #args > 0 then redis.call('HSET', KEYS[1], unpack(args)) end
+end
+if op.del and #op.del > 0 then redis.call('HDEL', KEYS[1], unpack(op.del)) end
+if op.incr then redis.call('HINCRBY', KEYS[1], op.incr[1], op.incr[2]) end
+if op.hist then
+  local started = tonumber(redis.call('HGET', KEYS[1], 'jh:start')) or op.hist.finishedAt
+  op.hist.startedAt = started
+  op.hist.durationMs = op.hist.finishedAt - started
+  local raw = redis.call('HGET', KEYS[1], 'jh:hist')
+  local h = {}
+  if raw then h = cjson.decode(raw) end
+  table.insert(h, op.hist)
+  redis.call('HSET', KEYS[1], 'jh:hist', cjson.encode(h))
+end
+if op.zscore and op.where == 'z' then redis.call('ZADD', KEYS[3], 'XX', op.zscore, id) end
+if op.mark == 'cancelled' then redis.call('ZADD', KEYS[7], op.zscore, id) end
+if op.mark == 'retrying' then redis.call('SADD', KEYS[8], id) end
+if redis.call('HEXISTS', KEYS[1], 'jh:hasdeps') == 1 then return 2 end
+return 1
+`;
+
+/**
+ * jhClaim — mark a job just taken by BullMQ's moveToActive as this engine's attempt.
+ * KEYS: 1 job, 2 JobHandle retrying set. ARGV: 1 engine, 2 worker, 3 now, 4 id.
+ * A cancel requested while the job was being claimed (`jh:cx`) is kept, so the engine sees it.
+ * Returns { attempt, base, cancelRequested (0|1) }, or {-1, 0, 0} when the job is gone.
+ */
+const JH_CLAIM = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0, 0} end
+redis.call('HSET', KEYS[1], 'jh:eng', ARGV[1], 'jh:wk', ARGV[2], 'jh:start', ARGV[3], 'jh:upd', ARGV[3], 'progress', '0')
+redis.call('HDEL', KEYS[1], 'jh:st', 'jh:pmsg')
+local att = redis.call('HINCRBY', KEYS[1], 'jh:att', 1)
+redis.call('SREM', KEYS[2], ARGV[4])
+local base = tonumber(redis.call('HGET', KEYS[1], 'jh:base')) or 0
+local cx = 0
+if redis.call('HGET', KEYS[1], 'jh:cx') == '1' then cx = 1 end
+return {att, base, cx}
+`;
+
+/**
+ * jhTakeTokens — a shared token bucket: refill at ARGV[1] tokens a minute up to ARGV[2] (burst,
+ * also the start), then take ARGV[3] tokens if there are that many. Time is Redis's TIME, so every
+ * engine shares one clock. KEYS[1] the bucket hash (`tokens`, `ts`), under the global slot.
+ * Returns {1, 0} when taken, else {0, ms until there would be enough}.
+ */
+const JH_TAKE_TOKENS = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local rate = tonumber(ARGV[1]) / 60000
+local burst = tonumber(ARGV[2])
+local want = tonumber(ARGV[3])
+local h = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(h[1]) or burst
+local ts = tonumber(h[2]) or now
+if now > ts then tokens = math.min(burst, tokens + (now - ts) * rate) end
+if tokens > burst then tokens = burst end
+local granted = 0
+local wait = 0
+if tokens >= want - 1e-9 then
+  tokens = tokens - want
+  granted = 1
+else
+  wait = math.ceil((want - tokens) / rate)
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(math.max(now, ts)))
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate) + 60000)
+return {granted, wait}
+`;
+
+/**
+ * jhScheduleCas — claim a planned schedule tick (compare-and-set) with its fire records.
+ * KEYS: 1 schedule hash, 2 due index zset, 3 fires hash, 4 the schedule's job set (all `{prefix}`)
+ * ARGV: 1 id, 2 expected nextFireAt score, 3 new state JSON, 4 new score, 5 now,
+ *       then pairs slot, fire JSON ({ jobId, recordedAt }).
+ * Stores the state only if the schedule exists, is not paused and its score still equals
+ * ARGV[2]; then records each slot not recorded yet (HSETNX) and adds its job to the job set.
+ * Returns {-1} no such schedule, {0} lost (changed, paused), {1, slot...} won with the slots recorded.
+ */
+const JH_SCHEDULE_CAS = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
+if redis.call('HGET', KEYS[1], 'paused') == '1' then return {0} end
+local cur = redis.call('ZSCORE', KEYS[2], ARGV[1])
+if not cur or tonumber(cur) ~= tonumber(ARGV[2]) then return {0} end
+redis.call('HSET', KEYS[1], 'state', ARGV[3], 'updated', ARGV[5])
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
+local out = {1}
+for i = 6, #ARGV, 2 do
+  if redis.call('HSETNX', KEYS[3], ARGV[i], ARGV[i + 1]) == 1 then
+    table.insert(out, ARGV[i])
+    redis.call('SADD', KEYS[4], cjson.decode(ARGV[i + 1]).jobId)
+  end
+end
+return out
+`;
+
+/**
+ * jhDepResolve — a prerequisite reached `status`: resolve the open edges on it and decide, once,
+ * each dependent's fate (docs/redis.md, "Dependencies"). Dependency keys live under the global
+ * `{prefix}` slot: `dep:e:<job>` (prereq → trigger), `dep:s:<job>` (prereq → waiting|met|unmet),
+ * `dep:t:<job>` (prereq → resolved at), `dep:on:<prereq>` (dependents), `dep:j:<job>` (`d`: the
+ * decision waiting|released|cancelled|manual). A decision moves from `waiting` once, inside this
+ * script, so a dependent is released (or cancelled) exactly once however many engines call it.
+ * Each decision is also written to the to-do hash KEYS[1] (job → JSON) until it is applied to the
+ * job in its queue. ARGV: 1 global prefix `{p}:`, 2 prereq id, 3 its status (or `gone`), 4 now.
+ * Returns the decisions taken now (JSON each).
+ */
+const JH_DEP_RESOLVE = `
+local P, pre, status, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local function verdict(trig, st)
+  if st == 'gone' then return 'unmet' end
+  if st ~= 'completed' and st ~= 'failed' and st ~= 'cancelled' then return 'waiting' end
+  if trig == 'completion' then return 'met' end
+  if trig == 'success' then
+    if st == 'completed' then return 'met' else return 'unmet' end
+  end
+  if st == 'completed' then return 'unmet' else return 'met' end
+end
+local out = {}
+for _, dep in ipairs(redis.call('SMEMBERS', P .. 'dep:on:' .. pre)) do
+  local sk = P .. 'dep:s:' .. dep
+  if redis.call('HGET', sk, pre) == 'waiting' then
+    local trig = redis.call('HGET', P .. 'dep:e:' .. dep, pre)
+    local v = verdict(trig, status)
+    if v ~= 'waiting' then
+      redis.call('HSET', sk, pre, v)
+      redis.call('HSET', P .. 'dep:t:' .. dep, pre, now)
+      local jk = P .. 'dep:j:' .. dep
+      if redis.call('HGET', jk, 'd') == 'waiting' then
+        local action = false
+        if v == 'unmet' then
+          action = 'cancel'
+        else
+          action = 'release'
+          for _, st in ipairs(redis.call('HVALS', sk)) do
+            if st ~= 'met' then action = false; break end
+          end
+        end
+        if action then
+          if action == 'cancel' then redis.call('HSET', jk, 'd', 'cancelled') else redis.call('HSET', jk, 'd', 'released') end
+          local todo = cjson.encode({ id = dep, action = action, pre = pre, status = status, trigger = trig, at = tonumber(now) })
+          redis.call('HSET', KEYS[1], dep, todo)
+          table.insert(out, todo)
+        end
+      end
+    end
+  end
+end
+return out
+`;
+
+/**
+ * jhDepReopen — `pre` was restarted: its edges that were unmet go back to waiting; a dependent
+ * that was cancelled by the dependency rules and has no unmet edge left is decided `waiting`
+ * again. ARGV: 1 global prefix, 2 prereq id. Returns those dependents' ids.
+ */
+const JH_DEP_REOPEN = `
+local P, pre = ARGV[1], ARGV[2]
+local out = {}
+for _, dep in ipairs(redis.call('SMEMBERS', P .. 'dep:on:' .. pre)) do
+  local sk = P .. 'dep:s:' .. dep
+  if redis.call('HGET', sk, pre) == 'unmet' then
+    redis.call('HSET', sk, pre, 'waiting')
+    redis.call('HDEL', P .. 'dep:t:' .. dep, pre)
+    local unmet = false
+    for _, st in ipairs(redis.call('HVALS', sk)) do
+      if st == 'unmet' then unmet = true; break end
+    end
+    local jk = P .. 'dep:j:' .. dep
+    if not unmet and redis.call('HGET', jk, 'd') == 'cancelled' then
+      redis.call('HSET', jk, 'd', 'waiting')
+      table.insert(out, dep)
+    end
+  end
+end
+return out
+`;
+
+/**
+ * jhParkFailed — move a failed job back to waiting-children (a restart that must wait for its
+ * dependencies, or a dependent re-opened by its prerequisite's restart), clearing the outcome.
+ * KEYS: 1 job, 2 failed, 3 waiting-children, 4 JobHandle cancelled zset. ARGV: 1 id, 2 now,
+ * 3 '1' to require the dependency cancel code. Returns 1 moved, 0 not (not failed, or other code).
+ */
+const JH_PARK_FAILED = `
+if not redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
+if ARGV[3] == '1' then
+  local err = redis.call('HGET', KEYS[1], 'jh:err')
+  if not err or not string.find(err, '"code":"DEPENDENCY"', 1, true) then return 0 end
+end
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[4], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
+redis.call('HDEL', KEYS[1], 'jh:st', 'jh:err', 'jh:fin', 'finishedOn', 'failedReason', 'jh:start', 'jh:eng', 'jh:wk')
+redis.call('HSET', KEYS[1], 'jh:upd', ARGV[2])
+return 1
+`;
+
 export interface JhUpdateOp {
   set?: Record<string, string | number>;
   del?: string[];
@@ -90,6 +312,13 @@ export interface ScriptedClient {
   jhUpdate(jobKey: string, logsKey: string, zsetKey: string, op: string, id: string): Promise<number>;
   jhCancelWaiting(...args: string[]): Promise<number>;
   jhReserveIds(indexKey: string, ...pairs: string[]): Promise<string | null>;
+  jhSettle(...args: string[]): Promise<number>;
+  jhDepResolve(todoKey: string, prefix: string, pre: string, status: string, now: string): Promise<string[]>;
+  jhDepReopen(todoKey: string, prefix: string, pre: string): Promise<string[]>;
+  jhParkFailed(jobKey: string, failedKey: string, waitingChildrenKey: string, cancelledKey: string, id: string, now: string, requireCode: string): Promise<number>;
+  jhScheduleCas(...args: string[]): Promise<Array<number | string>>;
+  jhTakeTokens(bucketKey: string, perMinute: string, burst: string, tokens: string): Promise<[number, number]>;
+  jhClaim(jobKey: string, retryingKey: string, engine: string, worker: string, now: string, id: string): Promise<[number, number, number]>;
 }
 
 /** Register the scripts on a client (EVALSHA with a fallback to EVAL, per node in a cluster). */
@@ -97,5 +326,12 @@ export function defineScripts(client: RedisClient): RedisClient & ScriptedClient
   client.defineCommand('jhUpdate', { numberOfKeys: 3, lua: JH_UPDATE });
   client.defineCommand('jhCancelWaiting', { numberOfKeys: 10, lua: JH_CANCEL_WAITING });
   client.defineCommand('jhReserveIds', { numberOfKeys: 1, lua: JH_RESERVE_IDS });
+  client.defineCommand('jhSettle', { numberOfKeys: 8, lua: JH_SETTLE });
+  client.defineCommand('jhClaim', { numberOfKeys: 2, lua: JH_CLAIM });
+  client.defineCommand('jhDepResolve', { numberOfKeys: 1, lua: JH_DEP_RESOLVE });
+  client.defineCommand('jhDepReopen', { numberOfKeys: 1, lua: JH_DEP_REOPEN });
+  client.defineCommand('jhParkFailed', { numberOfKeys: 4, lua: JH_PARK_FAILED });
+  client.defineCommand('jhScheduleCas', { numberOfKeys: 4, lua: JH_SCHEDULE_CAS });
+  client.defineCommand('jhTakeTokens', { numberOfKeys: 1, lua: JH_TAKE_TOKENS });
   return client as RedisClient & ScriptedClient;
 }

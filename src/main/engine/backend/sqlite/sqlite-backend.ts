@@ -32,6 +32,8 @@ import { SqliteDependencies } from './sqlite-dependencies';
 import { SqliteScheduleStore } from './sqlite-schedule-store';
 import type { DependencyEffects } from '../../dependencies/dependency-types';
 import { SqliteAnalyticsRepository } from './sqlite-analytics-repository';
+import { SqliteBulkOps } from './sqlite-bulk-ops';
+import type { BulkOpOutcome } from '../queue-backend';
 
 export interface SqliteBackendOptions {
   path: string;
@@ -63,6 +65,7 @@ export class SqliteBackend implements QueueBackend {
   private deps!: SqliteDependencies;
   private scheduleStore!: SqliteScheduleStore;
   private analyticsRepo: SqliteAnalyticsRepository | undefined;
+  private bulkOps: SqliteBulkOps | undefined;
 
   constructor(private readonly options: SqliteBackendOptions) {
     this.location = options.path;
@@ -413,6 +416,26 @@ export class SqliteBackend implements QueueBackend {
 
   async pausedQueues(): Promise<string[]> {
     return this.run(() => (this.stmts.paused.all() as Array<{ name: string }>).map((r) => r.name));
+  }
+
+  private bulkOpsOf(): SqliteBulkOps {
+    this.bulkOps ??= new SqliteBulkOps(this.db);
+    return this.bulkOps;
+  }
+
+  /** Delete finished jobs with logs, attempts and edges (sqlite-bulk-ops.ts). Errors: storage errors as AppError. */
+  async deleteJobs(ids: readonly string[]): Promise<BulkOpOutcome[]> {
+    return this.run(() => this.bulkOpsOf().deleteJobs(ids));
+  }
+
+  /** Change the priority of waiting jobs (sqlite-bulk-ops.ts). Errors: storage errors as AppError. */
+  async setPriority(ids: readonly string[], priority: number, now: number): Promise<BulkOpOutcome[]> {
+    return this.run(() => this.bulkOpsOf().setPriority(ids, priority, now));
+  }
+
+  /** Jobs by queue and status (sqlite-bulk-ops.ts). */
+  async countByQueueStatus(): Promise<Record<string, Partial<Record<JobStatus, number>>>> {
+    return this.run(() => this.bulkOpsOf().countByQueueStatus());
   }
 
   async countByStatus(): Promise<StatusCounts> {

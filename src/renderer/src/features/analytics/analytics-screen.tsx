@@ -71,12 +71,14 @@ function Exports(): JSX.Element {
       </p>
     );
   }
+  // In the desktop app the engine writes the file where the user chooses (exports:save).
+  const verb = client.transport === 'ipc' ? 'Save' : 'Download';
   const run = async (name: CsvExportName): Promise<void> => {
     setBusy(name);
     try {
       const query: Record<string, unknown> = name === 'jobs' ? {} : win ? { from: win.from, to: win.to } : {};
-      await download(name, query);
-      notify('success', `${EXPORT_LABELS[name]} downloaded.`);
+      const saved = await download(name, query);
+      if (saved !== false) notify('success', `${EXPORT_LABELS[name]} ${client.transport === 'ipc' ? 'saved' : 'downloaded'}.`);
     } catch (err) {
       notify('error', describeError(err));
     } finally {
@@ -86,8 +88,8 @@ function Exports(): JSX.Element {
   return (
     <div className="row" role="group" aria-label="Export as CSV">
       {CSV_EXPORT_NAMES.map((name) => (
-        <button key={name} type="button" onClick={() => void run(name)} disabled={busy !== null} aria-label={`Download ${EXPORT_LABELS[name]}`}>
-          {busy === name ? 'Downloading…' : `Download ${EXPORT_LABELS[name]}`}
+        <button key={name} type="button" onClick={() => void run(name)} disabled={busy !== null} aria-label={`${verb} ${EXPORT_LABELS[name]}`}>
+          {busy === name ? (client.transport === 'ipc' ? 'Saving…' : 'Downloading…') : `${verb} ${EXPORT_LABELS[name]}`}
         </button>
       ))}
     </div>

@@ -1,52 +1,71 @@
 /**
- * The tail of a job's log. Logs have no event of their own, so while the job runs the tail asks
- * for lines after the last one it has, once a second; it stops when the job is finished.
+ * The tail of a job's log. Stored lines are fetched once when the job opens (and once more when
+ * it finishes, to pick up lines a burst left out of the pushed stream); while it runs, new lines
+ * arrive as `job:log` events into the store (jobs.liveLog) — nothing is polled.
  */
-import { useEffect, useRef, useState, type JSX } from 'react';
+import { useEffect, useMemo, useRef, useState, type JSX } from 'react';
 import type { JobLogLine } from '../../../../shared/model';
 import { useApi } from '../../api/api-context';
 import { describeError } from '../../api/errors';
 import { ErrorText } from '../../components/error-text';
 import { formatTime } from '../../components/format';
+import { useAppStore, useStoreApi } from '../../store/store-context';
 
 const KEEP_LINES = 2000;
 
-/** The log of job `id`; polls while `live` is true. */
+interface ShownLine {
+  key: string;
+  ts: number;
+  stream: JobLogLine['stream'];
+  line: string;
+}
+
+/** The log of job `id`; `live` while it runs (pushed lines shown as they come). */
 export function LogTail({ id, live }: { id: string; live: boolean }): JSX.Element {
   const api = useApi();
-  const [lines, setLines] = useState<JobLogLine[]>([]);
+  const store = useStoreApi();
+  const [stored, setStored] = useState<JobLogLine[]>([]);
   const [error, setError] = useState<string | null>(null);
-  const lastSeq = useRef(0);
+  const pushed = useAppStore((s) => (s.jobs.liveLog.id === id ? s.jobs.liveLog.lines : null));
   const boxRef = useRef<HTMLPreElement>(null);
 
   useEffect(() => {
-    lastSeq.current = 0;
-    setLines([]);
-  }, [id]);
+    store.getState().jobs.watchLog(id);
+    return () => {
+      if (store.getState().jobs.liveLog.id === id) store.getState().jobs.watchLog(null);
+    };
+  }, [store, id]);
 
   useEffect(() => {
     let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const poll = async (): Promise<void> => {
-      try {
-        const more = await api['jobs:logs']({ id, afterSeq: lastSeq.current, limit: 1000 });
+    api['jobs:logs']({ id, afterSeq: 0, limit: 10_000 }).then(
+      (lines) => {
         if (stopped) return;
-        if (more.length) {
-          lastSeq.current = more[more.length - 1]!.seq;
-          setLines((prev) => prev.concat(more).slice(-KEEP_LINES));
-        }
+        setStored(lines.slice(-KEEP_LINES));
         setError(null);
-      } catch (err) {
+      },
+      (err: unknown) => {
         if (!stopped) setError(describeError(err));
-      }
-      if (!stopped && live) timer = setTimeout(() => void poll(), 1000);
-    };
-    void poll();
+      },
+    );
     return () => {
       stopped = true;
-      clearTimeout(timer);
     };
   }, [api, id, live]);
+
+  const lines = useMemo<ShownLine[]>(() => {
+    const out: ShownLine[] = stored.map((l) => ({ key: `s${l.seq}`, ts: l.ts, stream: l.stream, line: l.line }));
+    // A pushed line that was also fetched (stored before the fetch answered) is shown once.
+    const seen = new Map<string, number>();
+    for (const l of stored) seen.set(`${l.ts}\u0000${l.line}`, (seen.get(`${l.ts}\u0000${l.line}`) ?? 0) + 1);
+    for (const l of pushed ?? []) {
+      const k = `${l.ts}\u0000${l.line}`;
+      const n = seen.get(k) ?? 0;
+      if (n > 0) seen.set(k, n - 1);
+      else out.push({ key: `p${l.key}`, ts: l.ts, stream: l.stream, line: l.line });
+    }
+    return out.slice(-KEEP_LINES);
+  }, [stored, pushed]);
 
   useEffect(() => {
     const box = boxRef.current;
@@ -62,7 +81,7 @@ export function LogTail({ id, live }: { id: string; live: boolean }): JSX.Elemen
       ) : (
         <pre className="log" ref={boxRef} role="log" aria-label="Job log" tabIndex={0}>
           {lines.map((l) => (
-            <div key={l.seq} className={`log-line log-${l.stream}`}>
+            <div key={l.key} className={`log-line log-${l.stream}`}>
               <span className="log-ts">{formatTime(l.ts)}</span> {l.line}
             </div>
           ))}

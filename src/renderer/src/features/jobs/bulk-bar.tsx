@@ -1,16 +1,30 @@
 /**
- * Bulk actions on the selected jobs, each behind a confirmation that says how many jobs it
- * affects; the outcome (done, and why the rest was not) is reported in plain words.
+ * Bulk actions on the selected jobs (cancel, restart, delete, change priority), each behind a
+ * confirmation that says how many jobs it affects; the outcome (done, and why the rest was not)
+ * is reported in plain words.
  */
 import { useState, type JSX } from 'react';
+import { JOB_PRIORITIES, type JobPriority } from '../../../../shared/model';
 import { describeError } from '../../api/errors';
 import { ConfirmDialog } from '../../components/confirm-dialog';
 import type { BulkAction } from '../../store/jobs-slice';
 import { useAppStore, useStoreApi } from '../../store/store-context';
 
-const WORDS: Record<BulkAction, { verb: string; done: string; explain: string }> = {
-  cancel: { verb: 'Cancel', done: 'Cancelled', explain: 'Waiting jobs will not run; running ones are stopped. Finished jobs are left as they are.' },
-  restart: { verb: 'Restart', done: 'Restarted', explain: 'Failed and cancelled jobs run again from the start; other jobs are left as they are.' },
+const WORDS: Record<BulkAction, { verb: string; done: string; failed: string; explain: string }> = {
+  cancel: { verb: 'Cancel', done: 'Cancelled', failed: 'cancelled', explain: 'Waiting jobs will not run; running ones are stopped. Finished jobs are left as they are.' },
+  restart: { verb: 'Restart', done: 'Restarted', failed: 'restarted', explain: 'Failed and cancelled jobs run again from the start; other jobs are left as they are.' },
+  delete: {
+    verb: 'Delete',
+    done: 'Deleted',
+    failed: 'deleted',
+    explain: 'Finished jobs (completed, failed, cancelled) are deleted for good with their logs and attempt history. Waiting and running jobs are left as they are: cancel them first.',
+  },
+  priority: {
+    verb: 'Change priority of',
+    done: 'Changed the priority of',
+    failed: 're-prioritized',
+    explain: 'Waiting jobs (pending, scheduled, retrying, waiting for dependencies) take the new priority and are picked in that order; running and finished jobs are left as they are.',
+  },
 };
 
 function plural(n: number): string {
@@ -23,6 +37,7 @@ export function BulkBar(): JSX.Element | null {
   const clear = useAppStore((s) => s.jobs.clearSelection);
   const store = useStoreApi();
   const [pending, setPending] = useState<BulkAction | null>(null);
+  const [priority, setPriority] = useState<JobPriority>('HIGH');
   const [busy, setBusy] = useState(false);
   if (count === 0 && pending === null) return null;
 
@@ -31,12 +46,12 @@ export function BulkBar(): JSX.Element | null {
     const ids = Object.keys(jobs.selected);
     setBusy(true);
     try {
-      const result = await jobs.bulk(action, ids);
+      const result = await jobs.bulk(action, ids, priority);
       const words = WORDS[action];
-      ui.notify('success', `${words.done} ${plural(result.done.length)}.`);
+      ui.notify('success', `${words.done} ${plural(result.done.length)}${action === 'priority' ? ` to ${priority}` : ''}.`);
       if (result.failed.length) {
         const first = result.failed[0]!;
-        ui.notify('error', `${plural(result.failed.length)} could not be ${action === 'cancel' ? 'cancelled' : 'restarted'}; for example ${first.id}: ${describeError(first.error)}`);
+        ui.notify('error', `${plural(result.failed.length)} could not be ${words.failed}; for example ${first.id}: ${describeError(first.error)}`);
       }
     } catch (err) {
       ui.notify('error', describeError(err));
@@ -55,6 +70,12 @@ export function BulkBar(): JSX.Element | null {
       <button type="button" onClick={() => setPending('restart')}>
         Restart selected…
       </button>
+      <button type="button" onClick={() => setPending('priority')}>
+        Change priority…
+      </button>
+      <button type="button" className="danger" onClick={() => setPending('delete')}>
+        Delete selected…
+      </button>
       <button type="button" className="link-button" onClick={clear}>
         Clear selection
       </button>
@@ -62,12 +83,24 @@ export function BulkBar(): JSX.Element | null {
         <ConfirmDialog
           title={`${WORDS[pending].verb} ${plural(count)}?`}
           confirmLabel={`${WORDS[pending].verb} ${plural(count)}`}
-          danger={pending === 'cancel'}
+          danger={pending === 'cancel' || pending === 'delete'}
           busy={busy}
           onCancel={() => setPending(null)}
           onConfirm={() => void run(pending)}
         >
           <p>{WORDS[pending].explain}</p>
+          {pending === 'priority' ? (
+            <label>
+              New priority{' '}
+              <select value={priority} onChange={(e) => setPriority(e.target.value as JobPriority)}>
+                {JOB_PRIORITIES.map((p) => (
+                  <option key={p} value={p}>
+                    {p}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ) : null}
         </ConfirmDialog>
       ) : null}
     </div>

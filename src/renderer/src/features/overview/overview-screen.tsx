@@ -14,6 +14,7 @@ import { LiveTimeChart } from '../../components/time-chart';
 import type { AppState } from '../../store/slice-types';
 import { useAppStore, useStoreApi } from '../../store/store-context';
 import { RunningJobs } from './running-jobs';
+import { QueueTable } from './queue-table';
 
 function memoOn<K extends object, V>(compute: (key: K) => V): (key: K) => V {
   const cache = new WeakMap<K, V>();
@@ -125,6 +126,7 @@ function QueueCounts(): JSX.Element {
           <p>Submit a job here, with the <code>jobhandle submit</code> command, or over the REST API; it will show up at once.</p>
         </EmptyState>
       ) : null}
+      <QueueTable />
       <PausedQueues />
     </section>
   );

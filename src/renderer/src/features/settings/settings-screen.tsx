@@ -1,13 +1,14 @@
 /**
- * Settings: the dashboard's theme (editable, kept in this browser), and the engine's backend,
- * thresholds and limits as the contract reports them — read-only, with where to change them,
- * because the contract has no method to change engine settings yet.
+ * Settings: the dashboard's theme (kept in this browser), the engine's backend (with a connection
+ * test), thresholds and defaults, and — inside the desktop app — tray, sleep, notification and
+ * local API server settings, all changed through `settings:update` (settings-forms.tsx).
  */
 import { useEffect, type JSX } from 'react';
 import { useClient } from '../../api/api-context';
 import { ErrorText } from '../../components/error-text';
 import type { ThemeChoice } from '../../store/settings-slice';
 import { useAppStore, useStoreApi } from '../../store/store-context';
+import { BackendForm, DesktopForm, ThresholdsForm, useSettingsView } from './settings-forms';
 
 const THEMES: Array<{ value: ThemeChoice; label: string }> = [
   { value: 'system', label: 'Follow the system' },
@@ -33,8 +34,10 @@ export function SettingsScreen(): JSX.Element {
   const info = useAppStore((s) => s.system.info);
   const error = useAppStore((s) => s.system.error);
   const governor = useAppStore((s) => s.workers.governor);
+  const { view, error: settingsError } = useSettingsView();
   useEffect(() => {
     if (!store.getState().workers.governor) void store.getState().workers.refreshGovernor();
+    void store.getState().settings.load();
   }, [store]);
   return (
     <div className="screen">
@@ -87,18 +90,24 @@ export function SettingsScreen(): JSX.Element {
           <p className="muted">Loading…</p>
         )}
       </section>
-      <section className="panel" aria-labelledby="readonly-title">
-        <h2 id="readonly-title">Changing engine settings</h2>
-        <p>
-          The dashboard cannot change engine settings yet: backend (SQLite path or Redis URL), thresholds and defaults, notification rules, tray behaviour and the local API server are read from the settings file
-          {info ? (
-            <>
-              {' '}
-              in <code>{info.dataDir}</code>
-            </>
-          ) : null}{' '}
-          and from <code>JOBHANDLE_*</code> environment variables when the engine starts. Edit them there and restart; <code>docs/configuration.md</code> lists every setting.
-        </p>
+      <section className="panel" aria-labelledby="change-title">
+        <h2 id="change-title">Change settings</h2>
+        <ErrorText error={settingsError} />
+        {view ? (
+          <>
+            <p className="muted">
+              Saved to <code>{view.settingsPath}</code>. Thresholds, limits, defaults and retention apply at once; the backend and data folder after a restart. Environment variables (<code>JOBHANDLE_*</code>, <code>JOB_*</code>) still win over the file at the next start.
+            </p>
+            <h3>Backend</h3>
+            <BackendForm view={view} />
+            <h3>Thresholds and defaults</h3>
+            <ThresholdsForm view={view} />
+            <h3>Desktop app</h3>
+            {view.desktop ? <DesktopForm desktop={view.desktop} /> : <p className="muted">Tray, notification, sleep and API server settings are in the desktop app; this engine runs headless.</p>}
+          </>
+        ) : (
+          <p className="muted">Loading…</p>
+        )}
       </section>
     </div>
   );

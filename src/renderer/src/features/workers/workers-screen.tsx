@@ -173,10 +173,8 @@ export function WorkersScreen(): JSX.Element {
   const error = useAppStore((s) => s.workers.error);
   const store = useStoreApi();
   useEffect(() => {
-    const refresh = (): void => void store.getState().workers.refreshGovernor();
-    refresh();
-    const timer = setInterval(refresh, 3000);
-    return () => clearInterval(timer);
+    // Fetched once; `system:sample` events keep load, backpressure and workers current after that.
+    void store.getState().workers.refreshGovernor();
   }, [store]);
   return (
     <div className="screen">

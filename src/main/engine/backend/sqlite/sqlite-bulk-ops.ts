@@ -1,0 +1,100 @@
+/**
+ * Bulk operations of the dashboard on the SQLite store: delete finished jobs (with their logs,
+ * attempts and dependency edges) and change the priority of waiting jobs, each in one
+ * transaction per chunk; plus the per-queue counts by status the live feed shows.
+ */
+import type Database from 'better-sqlite3';
+import type { JobStatus } from '../../../../shared/model';
+import type { BulkOpOutcome } from '../queue-backend';
+
+const CHUNK = 500;
+const FINISHED: readonly string[] = ['completed', 'failed', 'cancelled'];
+const WAITING: readonly string[] = ['pending', 'scheduled', 'retrying', 'waiting'];
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
+/** The SQLite side of QueueBackend.deleteJobs / setPriority / countByQueueStatus. */
+export class SqliteBulkOps {
+  private readonly status: Database.Statement;
+  private readonly delJob: Database.Statement;
+  private readonly delLogs: Database.Statement;
+  private readonly delAttempts: Database.Statement;
+  private readonly delEdges: Database.Statement;
+  private readonly setPrio: Database.Statement;
+  private readonly byQueue: Database.Statement;
+
+  constructor(private readonly db: Database.Database) {
+    this.status = db.prepare('SELECT status FROM jobs WHERE id = ?');
+    this.delJob = db.prepare("DELETE FROM jobs WHERE id = ? AND status IN ('completed', 'failed', 'cancelled')");
+    this.delLogs = db.prepare('DELETE FROM job_logs WHERE job_id = ?');
+    this.delAttempts = db.prepare('DELETE FROM job_attempts WHERE job_id = ?');
+    this.delEdges = db.prepare('DELETE FROM job_dependencies WHERE job_id = ? OR depends_on = ?');
+    this.setPrio = db.prepare(
+      "UPDATE jobs SET priority = ?, updated_at = ? WHERE id = ? AND status IN ('pending', 'scheduled', 'retrying', 'waiting')",
+    );
+    this.byQueue = db.prepare('SELECT queue, status, COUNT(*) AS n FROM jobs GROUP BY queue, status');
+  }
+
+  /**
+   * Delete finished jobs among `ids`. Output: one outcome per id, in order. Errors: a storage error
+   * (the chunk being written is rolled back; earlier chunks stay deleted).
+   */
+  deleteJobs(ids: readonly string[]): BulkOpOutcome[] {
+    const out: BulkOpOutcome[] = [];
+    for (const part of chunks(ids)) {
+      this.db
+        .transaction(() => {
+          for (const id of part) {
+            const row = this.status.get(id) as { status: string } | undefined;
+            if (!row) out.push({ id, ok: false, code: 'NOT_FOUND', message: `no job with id ${id}` });
+            else if (!FINISHED.includes(row.status)) {
+              out.push({ id, ok: false, code: 'CONFLICT', message: `job ${id} is ${row.status}: only completed, failed or cancelled jobs can be deleted (cancel it first)` });
+            } else {
+              this.delJob.run(id);
+              this.delLogs.run(id);
+              this.delAttempts.run(id);
+              this.delEdges.run(id, id);
+              out.push({ id, ok: true });
+            }
+          }
+        })
+        .immediate();
+    }
+    return out;
+  }
+
+  /** Set `priority` (0–3) on waiting jobs among `ids`. Output: one outcome per id. Errors: a storage error. */
+  setPriority(ids: readonly string[], priority: number, now: number): BulkOpOutcome[] {
+    const out: BulkOpOutcome[] = [];
+    for (const part of chunks(ids)) {
+      this.db
+        .transaction(() => {
+          for (const id of part) {
+            const row = this.status.get(id) as { status: string } | undefined;
+            if (!row) out.push({ id, ok: false, code: 'NOT_FOUND', message: `no job with id ${id}` });
+            else if (!WAITING.includes(row.status)) {
+              out.push({ id, ok: false, code: 'CONFLICT', message: `job ${id} is ${row.status}: only waiting jobs (pending, scheduled, retrying, waiting) can change priority` });
+            } else {
+              this.setPrio.run(priority, now, id);
+              out.push({ id, ok: true });
+            }
+          }
+        })
+        .immediate();
+    }
+    return out;
+  }
+
+  /** Jobs by queue and status (a GROUP BY over the table: cache it, as the live feed does). */
+  countByQueueStatus(): Record<string, Partial<Record<JobStatus, number>>> {
+    const out: Record<string, Partial<Record<JobStatus, number>>> = {};
+    for (const r of this.byQueue.all() as Array<{ queue: string; status: JobStatus; n: number }>) {
+      (out[r.queue] ??= {})[r.status] = r.n;
+    }
+    return out;
+  }
+}
