@@ -7,7 +7,7 @@
  * changes made by other processes. `stop()` shuts down gracefully; parts close in reverse order.
  */
 import { EventEmitter } from 'node:events';
-import { hostname, cpus, loadavg, totalmem, freemem } from 'node:os';
+import { hostname } from 'node:os';
 import { AppError, parseOrThrow } from '../../shared/errors';
 import type { JobEventMap } from '../../shared/events';
 import {
@@ -31,15 +31,11 @@ import type { QueueBackend } from './backend/queue-backend';
 import { createBackend } from './backend/select';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
-import { Dispatcher } from './dispatcher/dispatcher';
-import { createEngineHandlers } from './handlers/engine-handlers';
+import type { Dispatcher } from './dispatcher/dispatcher';
 import { HandlerRegistry } from './handlers/registry';
 import { shortId } from './ids';
-import { ForkSpawner } from './pool/fork-spawner';
 import type { ProcessSpawner } from './pool/process-spawner';
-import { WorkerPool } from './pool/worker-pool';
-import { recoverOrphanedJobs } from './recovery';
-import { EngineGovernance, type GovernanceHooks } from './governor/engine-governance';
+import type { EngineGovernance, GovernanceHooks } from './governor/engine-governance';
 import type { AnalyticsReport, StoredMetricSample } from '../../shared/analytics-types';
 import { EngineAnalytics } from './analytics/engine-analytics';
 import type { FailureAnalysis, MetricsRequest, ReportRequest } from './analytics/analytics-service';
@@ -53,10 +49,10 @@ import { DependencyApi } from './dependencies/dependency-api';
 import type { DependencyEffects } from './dependencies/dependency-types';
 import { ScheduleApi, type ScheduleListQueryInput } from './scheduler/schedule-api';
 import { scheduledJob } from './scheduler/schedule-jobs';
-import { SchedulerService } from './scheduler/scheduler-service';
+import type { SchedulerService } from './scheduler/scheduler-service';
 import type { FlowResultView, JobDependenciesView, ScheduleDetail, SchedulePageView, SchedulePreviewView, ScheduleView } from '../../shared/schedule-types';
-import { backpressureView } from './governor/resource-views';
-import { LiveFeed } from './live/live-feed';
+import type { LiveFeed } from './live/live-feed';
+import { EngineRuntime, hostSampleOf, type RuntimeHost } from './engine-runtime';
 
 export interface JobManagerOptions {
   config: Config;
@@ -75,8 +71,6 @@ export interface JobManagerOptions {
 }
 
 const MAX_BULK = 100_000;
-const HEARTBEAT_MS = 5_000;
-const STALE_ENGINE_MS = 30_000;
 
 export class JobManager extends EventEmitter<{ [K in keyof JobEventMap]: [JobEventMap[K]] }> {
   readonly config: Config;
@@ -84,17 +78,11 @@ export class JobManager extends EventEmitter<{ [K in keyof JobEventMap]: [JobEve
   readonly registry: HandlerRegistry;
   readonly engineId = `${hostname()}-${process.pid}-${shortId()}`;
   private readonly backendStore: QueueBackend;
-  private pool: WorkerPool | null = null;
-  private dispatcher: Dispatcher | null = null;
-  private gov: EngineGovernance | null = null;
+  private runtime: EngineRuntime | null = null;
   /** Reports, failure analysis, metrics history, exports, health facts, maintenance (analytics/engine-analytics.ts). */
   readonly analytics: EngineAnalytics;
-  private timers: NodeJS.Timeout[] = [];
   private readonly scheduleApi: ScheduleApi | null;
   private readonly dependencyApi: DependencyApi;
-  private scheduler: SchedulerService | null = null;
-  private live: LiveFeed | null = null;
-  private lastChangeToken = -1;
   private backendWarning: string | null;
   private state: 'open' | 'starting' | 'running' | 'stopping' | 'closed' = 'open';
 
@@ -119,7 +107,7 @@ export class JobManager extends EventEmitter<{ [K in keyof JobEventMap]: [JobEve
           buildJob: (def, id, now) => scheduledJob(def, id, now, this.registry, this.config),
           insertJobs: async (jobs) => void (await this.insertAndAnnounce(jobs)),
           onJobsCreated: (jobs) => this.announceInserted(jobs),
-          onChanged: () => void this.scheduler?.refresh().catch((err: unknown) => this.reportError(err)),
+          onChanged: () => void this.runtime?.scheduler?.refresh().catch((err: unknown) => this.reportError(err)),
         })
       : null;
     this.dependencyApi = new DependencyApi({
@@ -147,145 +135,47 @@ export class JobManager extends EventEmitter<{ [K in keyof JobEventMap]: [JobEve
 
   /* ------------------------------------------------------------------ engine lifecycle */
 
-  /** Become an engine: recover, start workers, dispatch. */
+  /** Become an engine: recover, start workers, dispatch (see engine-runtime.ts). */
   async start(): Promise<void> {
     if (this.state !== 'open') throw new AppError('CONFLICT', `the engine is ${this.state}`);
     this.state = 'starting';
-    const now = this.clock.now();
-    await this.backendStore.registerEngine({
-      id: this.engineId,
-      pid: process.pid,
-      hostname: hostname(),
-      startedAt: now,
-      heartbeatAt: now,
-      queues: this.options.queues ?? null,
-    });
-    await this.recover();
-    const pool = new WorkerPool({
-      spawner: this.options.spawner ?? new ForkSpawner(),
-      size: this.config.workers.min || 1,
-      concurrency: this.config.workers.concurrency,
-      namePrefix: this.options.workerNamePrefix ?? 'worker',
-      handlers: this.registry.workerRegistrations(),
-      now: () => this.clock.now(),
-    });
-    this.pool = pool;
-    pool.on('changed', (info, change) => {
-      if (this.listenerCount('worker:changed')) this.emit('worker:changed', { worker: this.gov ? this.gov.withUsage([info])[0]! : info, change });
-    });
-    const governance = new EngineGovernance({
-      ...this.options.governance,
+    try {
+      this.runtime = await EngineRuntime.start(this.runtimeHost(), this.options);
+    } catch (err) {
+      this.state = 'open';
+      throw err;
+    }
+    this.state = 'running';
+  }
+
+  /** The view of this manager the engine runtime works through. */
+  private runtimeHost(): RuntimeHost {
+    return {
       config: this.config,
-      backend: this.backendStore,
-      pool,
-      engineNow: () => this.clock.now(),
-      onError: (err) => {
-        const e = err instanceof AppError ? err : new AppError('INTERNAL', (err as Error)?.message ?? String(err));
-        if (this.listenerCount('engine:error')) this.emit('engine:error', { code: e.code, message: e.message });
-      },
-    });
-    this.gov = governance;
-    this.dispatcher = new Dispatcher({
-      governor: governance,
-      backend: this.backendStore,
-      pool,
       clock: this.clock,
+      registry: this.registry,
       engineId: this.engineId,
-      queues: this.options.queues ?? null,
-      engineHandlers: createEngineHandlers({
-        cleanup: (days, statuses) => this.cleanupOldJobs(days, statuses as JobStatus[]),
-        maintenance: async (options, log) => ({ ...(await this.analytics.runMaintenance(options, log)) }),
-      }),
-      maxRetryDelaySeconds: this.config.jobs.maxRetryDelaySeconds,
-      maxLogLines: this.config.jobs.maxLogLines,
-      cancelGraceMs: this.config.cancelGraceSeconds * 1000,
-      emit: (event, payload) => {
+      backend: this.backendStore,
+      analytics: this.analytics,
+      emitEvent: (event, payload) => {
         if (this.listenerCount(event) > 0) (this.emit as (e: string, p: unknown) => boolean)(event, payload);
       },
-    });
-    governance.attach(this.dispatcher);
-    await pool.start();
-    await governance.start();
-    await this.dispatcher.start();
-    if (this.backendStore.schedules) {
-      this.scheduler = new SchedulerService({
-        store: this.backendStore.schedules,
-        clock: this.clock,
-        buildJob: (def, id, now) => scheduledJob(def, id, now, this.registry, this.config),
-        onFired: (jobs) => this.announceInserted(jobs),
-        onError: (err) => this.reportError(err),
-      });
-      await this.scheduler.start();
-    }
-    this.lastChangeToken = this.backendStore.changeToken?.() ?? -1;
-    this.every(this.options.watchIntervalMs ?? 200, () => this.watchStore());
-    this.every(HEARTBEAT_MS, async () => {
-      await this.backendStore.heartbeat(this.engineId, this.clock.now());
-      await this.recover();
-    });
-    this.analytics.start({
-      hostSample: () => this.hostSample(),
-      workers: () => this.listWorkers().filter((w) => w.state !== 'crashed' && w.state !== 'stopped').length,
-      submitMaintenance: () =>
-        this.submitJob({ type: 'maintenance', parameters: { backup: this.config.maintenance.backup, keepBackups: this.config.maintenance.keepBackups } }),
-    });
-    this.live = new LiveFeed({
-      backend: this.backendStore,
-      now: () => this.clock.now(),
-      listeners: (event) => this.listenerCount(event),
-      emitSample: (sample) => this.emit('system:sample', sample),
-      emitHealth: (payload) => this.emit('health:changed', payload),
-      host: () => {
-        const h = this.gov?.host?.latest();
-        return h ? { cpuPercent: h.cpuPercent, memoryPercent: h.memoryPercent } : this.hostSample();
-      },
-      workers: () => this.listWorkers(),
-      backpressure: () => (this.gov ? backpressureView(this.gov.governor.backpressure.state()) : null),
-      health: () => this.performHealthCheck(),
-      onError: (err) => this.reportError(err),
-    });
-    this.live.start();
-    this.state = 'running';
+      listenerCount: (event) => this.listenerCount(event),
+      announceInserted: (rows) => this.announceInserted(rows),
+      reportError: (err) => this.reportError(err),
+      cleanupOldJobs: (days, statuses) => this.cleanupOldJobs(days, statuses),
+      submitJob: (input) => this.submitJob(input),
+      performHealthCheck: () => this.performHealthCheck(),
+    };
   }
 
   /** The live feed (system:sample, health:changed) of the engine running here; null when none runs. */
   get liveFeed(): LiveFeed | null {
-    return this.live;
+    return this.runtime?.live ?? null;
   }
 
-  private every(ms: number, fn: () => Promise<void> | void): void {
-    const t = setInterval(() => {
-      Promise.resolve(fn()).catch((err: unknown) => {
-        const e = err instanceof AppError ? err : new AppError('INTERNAL', (err as Error).message);
-        if (this.listenerCount('engine:error')) this.emit('engine:error', { code: e.code, message: e.message });
-      });
-    }, ms);
-    t.unref();
-    this.timers.push(t);
-  }
-
-  /** Jobs left running by engines that died → retried or failed, as their retry policy says. */
-  private async recover(): Promise<number> {
-    return recoverOrphanedJobs({
-      backend: this.backendStore,
-      selfId: this.engineId,
-      now: this.clock.now(),
-      host: hostname(),
-      staleAfterMs: STALE_ENGINE_MS,
-      maxRetryDelaySeconds: this.config.jobs.maxRetryDelaySeconds,
-    });
-  }
-
-  /** React to other processes' writes: new jobs, cancellations, paused queues. */
-  private async watchStore(): Promise<void> {
-    const token = this.backendStore.changeToken?.();
-    if (token === undefined || token === this.lastChangeToken || !this.dispatcher) return;
-    this.lastChangeToken = token;
-    for (const id of await this.backendStore.pendingCancels(this.engineId)) this.dispatcher.abort(id, 'cancelled', 'cancelled from another process');
-    this.dispatcher.setPausedQueues(await this.backendStore.pausedQueues());
-    await this.dispatcher.refreshDue();
-    await this.scheduler?.refresh();
-    await this.gov?.reloadPools();
+  private get dispatcher(): Dispatcher | null {
+    return this.runtime?.dispatcher ?? null;
   }
 
   /**
@@ -293,23 +183,10 @@ export class JobManager extends EventEmitter<{ [K in keyof JobEventMap]: [JobEve
    * config's shutdownGraceSeconds), hand the rest back for the next start, stop the workers.
    */
   async stop(graceMs = this.config.shutdownGraceSeconds * 1000): Promise<void> {
-    if (this.state !== 'running') return;
+    if (this.state !== 'running' || !this.runtime) return;
     this.state = 'stopping';
-    await this.scheduler?.stop();
-    this.scheduler = null;
-    for (const t of this.timers) clearInterval(t);
-    this.timers = [];
-    this.analytics.stop();
-    this.live?.stop();
-    this.live = null;
-    this.gov?.stopLoops();
-    await this.dispatcher?.drain(graceMs);
-    this.gov?.close();
-    this.gov = null;
-    await this.pool?.stop();
-    await this.backendStore.unregisterEngine(this.engineId);
-    this.dispatcher = null;
-    this.pool = null;
+    await this.runtime.stop(graceMs);
+    this.runtime = null;
     this.state = 'open';
   }
 
@@ -443,7 +320,7 @@ export class JobManager extends EventEmitter<{ [K in keyof JobEventMap]: [JobEve
 
   /** The scheduler of the engine running in this process (null when none runs here). */
   get schedulerService(): SchedulerService | null {
-    return this.scheduler;
+    return this.runtime?.scheduler ?? null;
   }
 
   /** Submit a graph of jobs with local refs, all or nothing. Throws VALIDATION naming the job/ref. */
@@ -597,13 +474,12 @@ export class JobManager extends EventEmitter<{ [K in keyof JobEventMap]: [JobEve
   }
 
   listWorkers(): WorkerInfo[] {
-    const workers = this.pool?.list() ?? [];
-    return this.gov ? this.gov.withUsage(workers) : workers;
+    return this.runtime?.listWorkers() ?? [];
   }
 
   /** Resource governance of the engine running in this process; null when none runs here. */
   get governance(): EngineGovernance | null {
-    return this.gov;
+    return this.runtime?.governance ?? null;
   }
 
   /**
@@ -611,18 +487,12 @@ export class JobManager extends EventEmitter<{ [K in keyof JobEventMap]: [JobEve
    * jobs first). Returns the new target. Throws CONFLICT when no engine runs here, VALIDATION.
    */
   scaleWorkers(count: number): number {
-    if (!this.gov) throw new AppError('CONFLICT', 'no engine runs in this process; scale the one running with `jobhandle start-worker --min/--max`');
-    return this.gov.scale(count);
+    if (!this.runtime) throw new AppError('CONFLICT', 'no engine runs in this process; scale the one running with `jobhandle start-worker --min/--max`');
+    return this.runtime.governance.scale(count);
   }
 
   private hostSample(): { cpuPercent: number; memoryPercent: number } {
-    const sampled = this.gov?.host?.latest();
-    if (sampled) return { cpuPercent: sampled.cpuPercent, memoryPercent: sampled.memoryPercent };
-    const cores = cpus().length || 1;
-    return {
-      cpuPercent: Math.min(100, (loadavg()[0]! / cores) * 100),
-      memoryPercent: ((totalmem() - freemem()) / totalmem()) * 100,
-    };
+    return hostSampleOf(this.runtime?.governance ?? null);
   }
 
   /** The original `get_queue_stats()`. */
@@ -645,7 +515,7 @@ export class JobManager extends EventEmitter<{ [K in keyof JobEventMap]: [JobEve
       throughput_per_minute: await this.backendStore.countFinishedSince(now - 60_000),
       pausedQueues: await this.backendStore.pausedQueues(),
       oldestPendingAgeMs: oldestPendingCreatedAt === null ? null : Math.max(0, now - oldestPendingCreatedAt),
-      backpressure: this.gov ? backpressureView(this.gov.governor.backpressure.state()) : null,
+      backpressure: this.runtime?.backpressure() ?? null,
     };
   }
 
@@ -658,12 +528,12 @@ export class JobManager extends EventEmitter<{ [K in keyof JobEventMap]: [JobEve
     return this.analytics.healthCheck(
       {
         backendWarning: this.backendWarning,
-        workers: this.pool
-          ? { running: this.pool.list().filter((w) => w.state !== 'crashed' && w.state !== 'stopped').length, minimum: this.config.workers.min }
+        workers: this.runtime
+          ? { running: this.runtime.pool.list().filter((w) => w.state !== 'crashed' && w.state !== 'stopped').length, minimum: this.config.workers.min }
           : null,
         host: { ...host, cpuThreshold: this.config.thresholds.cpuPercent, memoryThreshold: this.config.thresholds.memoryPercent },
       },
-      this.gov ? { backpressure: backpressureView(this.gov.governor.backpressure.state()) } : {},
+      this.runtime ? { backpressure: this.runtime.backpressure() } : {},
     );
   }
 
