@@ -24,6 +24,9 @@ import { ResourceMonitor } from './resource-monitor';
 import { SharedRatePools } from './shared-rate-pools';
 
 /** What governance needs of the dispatcher. */
+/** Host sampling interval of an idle engine (no job running, no backpressure). */
+const IDLE_HOST_INTERVAL_MS = 5000;
+
 export interface GovernedDispatcher {
   wake(): void;
   abortForLimit(id: string, error: JobError): boolean;
@@ -78,7 +81,14 @@ export class EngineGovernance implements DispatchGovernor {
     this.governor = new Governor({ config: c, clock: this.clock, onEase: () => this.dispatcher?.wake(), ...(pools ? { pools } : {}) });
     const monitoring = c.resources.monitoring;
     this.host = monitoring
-      ? new HostMonitor({ intervalMs: c.resources.hostIntervalMs, dataDir: c.dataDir, clock: this.clock, ...(o.hostSampler ? { sampler: o.hostSampler } : {}) })
+      ? new HostMonitor({
+          intervalMs: c.resources.hostIntervalMs,
+          // Nothing running and nothing held back: sample every few seconds, not every second.
+          nextInterval: (ms) => (this.dispatcher?.running.size || this.governor.backpressure.state().engaged ? ms : Math.max(ms, IDLE_HOST_INTERVAL_MS)),
+          dataDir: c.dataDir,
+          clock: this.clock,
+          ...(o.hostSampler ? { sampler: o.hostSampler } : {}),
+        })
       : null;
     this.host?.onSample((s) => this.governor.onHostSample(s));
     this.host?.onError((e) => o.onError(e));

@@ -40,12 +40,18 @@ export interface HostMonitorOptions {
   sampler?: HostSampler;
   /** Time and timers. */
   clock?: TimerClock;
+  /**
+   * The delay before the next sample, given the configured interval; lets an idle engine sample
+   * less often (default: always the interval).
+   */
+  nextInterval?: (intervalMs: number) => number;
 }
 
 type Listener<T> = (value: T) => void;
 
 export class HostMonitor {
   private readonly intervalMs: number;
+  private readonly nextInterval: (intervalMs: number) => number;
   private readonly diskIntervalMs: number;
   private readonly dataDir: string | undefined;
   private readonly sampler: HostSampler;
@@ -62,6 +68,7 @@ export class HostMonitor {
 
   constructor(options: HostMonitorOptions = {}) {
     this.intervalMs = Math.max(100, options.intervalMs ?? 1000);
+    this.nextInterval = options.nextInterval ?? ((ms) => ms);
     this.diskIntervalMs = Math.max(this.intervalMs, options.diskIntervalMs ?? 30_000);
     this.dataDir = options.dataDir;
     this.sampler = options.sampler ?? systemHostSampler();
@@ -163,7 +170,7 @@ export class HostMonitor {
     this.timer = this.clock.setTimeout(() => {
       this.timer = null;
       void this.tick(generation);
-    }, this.intervalMs);
+    }, Math.max(100, this.nextInterval(this.intervalMs)));
   }
 
   private emitError(err: unknown): void {
