@@ -204,6 +204,40 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    description: 'job counts by queue and status, kept by triggers',
+    /**
+     * job_counts: how many jobs each (queue, status) holds, kept exact by triggers on jobs, so
+     * that stats, health, the auto-scaler and the live feed read counts in O(1) instead of
+     * scanning the table (a GROUP BY over 1M rows stalls the engine's event loop for ~1 s).
+     * Costs two tiny upserts per status change.
+     */
+    up(db) {
+      db.exec(`
+        CREATE TABLE job_counts (
+          queue  TEXT NOT NULL,
+          status TEXT NOT NULL,
+          n      INTEGER NOT NULL,
+          PRIMARY KEY (queue, status)
+        ) WITHOUT ROWID;
+        INSERT INTO job_counts (queue, status, n) SELECT queue, status, COUNT(*) FROM jobs GROUP BY queue, status;
+        CREATE TRIGGER job_counts_insert AFTER INSERT ON jobs BEGIN
+          INSERT INTO job_counts (queue, status, n) VALUES (NEW.queue, NEW.status, 1)
+            ON CONFLICT (queue, status) DO UPDATE SET n = n + 1;
+        END;
+        CREATE TRIGGER job_counts_delete AFTER DELETE ON jobs BEGIN
+          UPDATE job_counts SET n = n - 1 WHERE queue = OLD.queue AND status = OLD.status;
+        END;
+        CREATE TRIGGER job_counts_update AFTER UPDATE OF status, queue ON jobs
+          WHEN OLD.status IS NOT NEW.status OR OLD.queue IS NOT NEW.queue BEGIN
+          UPDATE job_counts SET n = n - 1 WHERE queue = OLD.queue AND status = OLD.status;
+          INSERT INTO job_counts (queue, status, n) VALUES (NEW.queue, NEW.status, 1)
+            ON CONFLICT (queue, status) DO UPDATE SET n = n + 1;
+        END;
+      `);
+    },
+  },
 ];
 
 /** Apply every migration newer than the database's version. Returns the versions applied. */

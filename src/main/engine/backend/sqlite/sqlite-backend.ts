@@ -174,8 +174,10 @@ export class SqliteBackend implements QueueBackend {
       setPaused: db.prepare(`INSERT INTO queues (name, paused, updated_at) VALUES (?, ?, ?)
         ON CONFLICT (name) DO UPDATE SET paused = excluded.paused, updated_at = excluded.updated_at`),
       paused: db.prepare('SELECT name FROM queues WHERE paused = 1 ORDER BY name'),
-      countByStatus: db.prepare('SELECT status, COUNT(*) AS n FROM jobs GROUP BY status'),
-      oldestPending: db.prepare("SELECT MIN(created_at) AS t FROM jobs WHERE status = 'pending'"),
+      // O(1): job_counts is kept by triggers (migration 5).
+      countByStatus: db.prepare('SELECT status, SUM(n) AS n FROM job_counts GROUP BY status'),
+      // The oldest pending job is the first in insertion order: one step down the status index.
+      oldestPending: db.prepare("SELECT created_at AS t FROM jobs INDEXED BY jobs_status WHERE status = 'pending' ORDER BY seq LIMIT 1"),
       finishedSince: db.prepare('SELECT COUNT(*) AS n FROM jobs WHERE finished_at >= ?'),
       overdue: db.prepare(
         "SELECT * FROM jobs WHERE status = 'running' AND started_at + timeout_s * 1000 < ? ORDER BY started_at LIMIT ?",
@@ -443,7 +445,7 @@ export class SqliteBackend implements QueueBackend {
     for (const r of this.run(() => this.stmts.countByStatus.all()) as Array<{ status: JobStatus; n: number }>) {
       counts[r.status] = r.n;
     }
-    const oldest = (this.run(() => this.stmts.oldestPending.get()) as { t: number | null }).t;
+    const oldest = (this.run(() => this.stmts.oldestPending.get()) as { t: number } | undefined)?.t ?? null;
     return { counts, oldestPendingCreatedAt: oldest };
   }
 

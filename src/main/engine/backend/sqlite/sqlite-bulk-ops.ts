@@ -36,7 +36,7 @@ export class SqliteBulkOps {
     this.setPrio = db.prepare(
       "UPDATE jobs SET priority = ?, updated_at = ? WHERE id = ? AND status IN ('pending', 'scheduled', 'retrying', 'waiting')",
     );
-    this.byQueue = db.prepare('SELECT queue, status, COUNT(*) AS n FROM jobs GROUP BY queue, status');
+    this.byQueue = db.prepare('SELECT queue, status, n FROM job_counts WHERE n > 0'); // kept by triggers (migration 5)
   }
 
   /**
@@ -89,7 +89,7 @@ export class SqliteBulkOps {
     return out;
   }
 
-  /** Jobs by queue and status (a GROUP BY over the table: cache it, as the live feed does). */
+  /** Jobs by queue and status, from the trigger-kept job_counts table (O(1)). */
   countByQueueStatus(): Record<string, Partial<Record<JobStatus, number>>> {
     const out: Record<string, Partial<Record<JobStatus, number>>> = {};
     for (const r of this.byQueue.all() as Array<{ queue: string; status: JobStatus; n: number }>) {

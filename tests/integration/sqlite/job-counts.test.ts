@@ -1,0 +1,101 @@
+/**
+ * The trigger-kept job_counts table (migration 5) stays equal to a full recount of the jobs table
+ * through every kind of write: insert, claim, each outcome, cancel, restart, promotion of delayed
+ * jobs, cleanup and bulk delete.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SqliteBackend } from '../../../src/main/engine/backend/sqlite/sqlite-backend';
+import type { NewJob } from '../../../src/main/engine/backend/queue-backend';
+import { newId } from '../../../src/main/engine/ids';
+
+let dir: string;
+let backend: SqliteBackend;
+afterEach(async () => {
+  await backend.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function job(i: number, queue: string, now: number, runAt = now): NewJob {
+  return {
+    id: newId(now),
+    type: 'noop',
+    queue,
+    parameters: { i },
+    priority: i % 4,
+    status: runAt > now ? 'scheduled' : 'pending',
+    runAt,
+    maxRetries: 3,
+    retryDelaySeconds: 0,
+    timeoutSeconds: 60,
+    limits: {},
+    dependencies: [],
+    scheduleId: null,
+    createdAt: now,
+  };
+}
+
+function recount(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of backend.database.prepare('SELECT queue, status, COUNT(*) AS n FROM jobs GROUP BY queue, status').all() as Array<{ queue: string; status: string; n: number }>) {
+    out[`${r.queue}/${r.status}`] = r.n;
+  }
+  return out;
+}
+
+function kept(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of backend.database.prepare('SELECT queue, status, n FROM job_counts WHERE n <> 0').all() as Array<{ queue: string; status: string; n: number }>) {
+    out[`${r.queue}/${r.status}`] = r.n;
+  }
+  return out;
+}
+
+describe('job_counts', () => {
+  it('matches a recount after every kind of write', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'jh-counts-'));
+    backend = new SqliteBackend({ path: join(dir, 'jobs.db') });
+    await backend.open();
+    const now = 1_000_000;
+    await backend.insertJobs([
+      ...Array.from({ length: 30 }, (_, i) => job(i, 'a', now)),
+      ...Array.from({ length: 10 }, (_, i) => job(i, 'b', now, now + 5000)),
+    ]);
+    expect(kept()).toEqual(recount());
+
+    const claimed = await backend.claimJobs({ engineId: 'e', worker: 'w', limit: 20, now });
+    expect(kept()).toEqual(recount());
+    const [c0, c1, c2, c3, c4] = claimed;
+    await backend.write({
+      outcomes: [
+        { kind: 'completed', id: c0!.id, attempt: 1, at: now, worker: 'w', result: null, metrics: {} },
+        { kind: 'failed', id: c1!.id, attempt: 1, at: now, worker: 'w', error: { class: 'permanent', message: 'x' }, metrics: {} },
+        { kind: 'retrying', id: c2!.id, attempt: 1, at: now, worker: 'w', error: { class: 'transient', message: 'x' }, metrics: {}, runAt: now + 10 },
+        { kind: 'cancelled', id: c3!.id, attempt: 1, at: now, worker: 'w', error: { class: 'cancelled', message: 'x' }, metrics: {} },
+        { kind: 'released', id: c4!.id, attempt: 1, at: now, worker: 'w' },
+      ],
+    });
+    expect(kept()).toEqual(recount());
+
+    await backend.requestCancel(claimed[5]!.id, now, 'stop'); // running: flagged only
+    const waiting = (await backend.listJobs({ status: ['pending'], sort: 'createdAt', order: 'asc', limit: 1 })).jobs[0]!;
+    await backend.requestCancel(waiting.id, now, 'stop');
+    await backend.restartJob(c1!.id, now);
+    expect(await backend.promoteDueJobs(now + 6000)).toBe(11);
+    expect(kept()).toEqual(recount());
+
+    expect(await backend.deleteFinishedBefore(now + 1, ['completed', 'failed', 'cancelled'])).toBeGreaterThan(0);
+    await backend.deleteJobs?.([c3!.id, c0!.id]);
+    expect(kept()).toEqual(recount());
+
+    const { counts } = await backend.countByStatus();
+    const fromRecount = Object.entries(recount()).reduce<Record<string, number>>((acc, [k, n]) => {
+      const status = k.split('/')[1]!;
+      acc[status] = (acc[status] ?? 0) + n;
+      return acc;
+    }, {});
+    for (const [status, n] of Object.entries(counts)) expect(n, status).toBe(fromRecount[status] ?? 0);
+  });
+});
