@@ -90,7 +90,7 @@ async function drain(o: SqliteBenchOptions): Promise<number> {
 }
 
 /** Open loop: submit at `rate` jobs/s for `seconds`; latency = submit call → job:started. */
-async function latency(o: SqliteBenchOptions, rate: number): Promise<{ p50: number; p99: number; p999: number; n: number }> {
+export async function latency(o: SqliteBenchOptions, rate: number): Promise<{ p50: number; p99: number; p999: number; n: number }> {
   const t = tempDir('latency');
   const m = await openEngine(t.dir, o, true);
   const submittedAt = new Map<string, number>();

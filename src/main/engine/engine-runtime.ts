@@ -75,6 +75,7 @@ export class EngineRuntime {
     const now = clock.now();
     await backend.registerEngine({ id: host.engineId, pid: process.pid, hostname: hostname(), startedAt: now, heartbeatAt: now, queues: options.queues ?? null });
     await recoverOrphans(host);
+    await backend.startEngineUpkeep?.();
     const pool = new WorkerPool({
       spawner: options.spawner ?? new ForkSpawner(),
       size: config.workers.min || 1,

@@ -209,6 +209,11 @@ export interface QueueBackend {
   readonly dependencies?: DependencyStore;
   /** Rate pools declared and token buckets shared by every engine on the store (Redis); absent: per-engine buckets. */
   readonly sharedRatePools?: RatePoolStore & SharedBucketStore;
+  /**
+   * Called when an engine starts on this store (not for short-lived clients): start background
+   * upkeep such as SQLite's WAL checkpoints off the event loop. Undone by close().
+   */
+  startEngineUpkeep?(): Promise<void>;
   /** Store upkeep run by the `maintenance` job; absent where the store needs none. */
   maintenance?(options: MaintenanceOptions, log: (line: string) => void): Promise<Record<string, unknown>>;
   /** Analytics, metrics history and integrity queries (after open()); absent: the engine falls back (analytics-service.ts). */

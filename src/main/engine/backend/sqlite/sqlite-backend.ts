@@ -12,6 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { MaintenanceOptions } from '../../handlers/engine-handlers';
 import { runSqliteMaintenance } from './sqlite-maintenance';
+import { WalCheckpointer } from './wal-checkpointer';
 import { AppError } from '../../../../shared/errors';
 import type { JobAttempt, JobLogLine, JobPage, JobRecord, JobStatus, ParsedJobListQuery } from '../../../../shared/model';
 import { JOB_STATUSES } from '../../../../shared/model';
@@ -62,6 +63,7 @@ export class SqliteBackend implements QueueBackend {
   private db!: Database.Database;
   private stmts!: ReturnType<SqliteBackend['prepare']>;
   private readonly claimStatements = new Map<string, Database.Statement>();
+  private checkpointer: WalCheckpointer | null = null;
   private deps!: SqliteDependencies;
   private scheduleStore!: SqliteScheduleStore;
   private analyticsRepo: SqliteAnalyticsRepository | undefined;
@@ -90,7 +92,23 @@ export class SqliteBackend implements QueueBackend {
   }
 
   async close(): Promise<void> {
+    if (this.checkpointer) {
+      // Let the thread checkpoint while this connection is still open as a reader-free writer.
+      await this.checkpointer.stop();
+      this.checkpointer = null;
+    }
     if (this.db?.open) this.db.close();
+  }
+
+  /** WAL checkpoints in a background thread instead of inside the engine's commits (wal-checkpointer.ts). */
+  async startEngineUpkeep(): Promise<void> {
+    if (this.checkpointer || this.options.path === ':memory:') return;
+    this.checkpointer = await WalCheckpointer.start({
+      path: this.options.path,
+      intervalMs: 1000,
+      ...(this.options.nativeBinding ? { nativeBinding: this.options.nativeBinding } : {}),
+    });
+    if (this.checkpointer) this.db.pragma('wal_autocheckpoint = 0');
   }
 
   async ping(): Promise<boolean> {
