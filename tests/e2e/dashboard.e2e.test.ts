@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { profilingEnabled, startCpuProfile, stopCpuProfile } from '../helpers/cpu-profile';
 import { chromiumAvailable, ensureRendererBuilt, launchChromium, ROOT, startServe, stopServe, watchProblems, type Serve } from '../helpers/e2e';
 
 const SHOTS = join(ROOT, 'test-results', 'screenshots');
@@ -273,6 +274,8 @@ describe.skipIf(!haveChromium)('dashboard with 100,000 jobs (measured, not asser
     const openLongTasks = await page.evaluate<number[]>('window.__longTasks.splice(0)');
     await shot(page, '13-jobs-100k');
 
+    // Opt-in (JOBHANDLE_E2E_PROFILE=1): a CPU profile around the scroll, summarised below.
+    const profiler = profilingEnabled() ? await startCpuProfile(page) : null;
     // Scroll: 300 steps of 1,500 px (≈ 12,000 rows), one step per animation frame, pages loading as needed.
     const scroll = await page.evaluate<{ frames: number; frameP50: number; frameP95: number; frameMax: number; scrollTop: number }>(`(async () => {
       const el = document.querySelector('[data-testid="jobs-scroll"]');
@@ -289,6 +292,7 @@ describe.skipIf(!haveChromium)('dashboard with 100,000 jobs (measured, not asser
       return { frames: frames.length, frameP50: frames[Math.floor(frames.length / 2)], frameP95: frames[Math.floor(frames.length * 0.95)], frameMax: frames[frames.length - 1], scrollTop: el.scrollTop };
     })()`);
     const scrollLongTasks = await page.evaluate<number[]>('window.__longTasks.splice(0)');
+    if (profiler) console.log(`dashboard scroll profile: ${JSON.stringify(await stopCpuProfile(page, profiler, join(ROOT, 'test-results'), 'dashboard-scroll'), null, 1)}`);
     const loadedRows = await page.evaluate<number>(`document.querySelectorAll('[data-index]').length`);
     await shot(page, '14-jobs-100k-scrolled');
 

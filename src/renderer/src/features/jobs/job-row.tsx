@@ -24,7 +24,9 @@ export const JobRow = memo(function JobRow({ index, top, onKeyDown }: JobRowProp
   const selected = useAppStore((s) => (record ? s.jobs.selected[record.id] === true : false));
   const toggle = useAppStore((s) => s.jobs.toggleSelected);
   const navigate = useAppStore((s) => s.ui.navigate);
-  const style = { transform: `translateY(${top}px)`, height: ROW_HEIGHT };
+  // Each row is its own layout and paint island of a fixed size: restyling one while scrolling
+  // does not lay out or repaint its neighbours or the table.
+  const style = { transform: `translateY(${top}px)`, height: ROW_HEIGHT, contain: 'strict' } as const;
   if (!record) {
     return (
       <div className="jrow jrow-loading" role="row" aria-rowindex={index + 2} style={style}>

@@ -4,7 +4,6 @@
 import { useEffect, type JSX } from 'react';
 import { EmptyState } from '../../components/empty-state';
 import { ErrorText } from '../../components/error-text';
-import { formatCount } from '../../components/format';
 import { DEFAULT_JOB_FILTERS, type JobFilters } from '../../store/jobs-slice';
 import { useAppStore } from '../../store/store-context';
 import { BulkBar } from './bulk-bar';
@@ -12,6 +11,12 @@ import { JobsFilters } from './jobs-filters';
 import { JobsTable } from './jobs-table';
 
 const DEFAULT_FILTERS_JSON = JSON.stringify(DEFAULT_JOB_FILTERS);
+/**
+ * `12,345`: one formatter for the summary, which re-renders as each page arrives
+ * (`toLocaleString` builds a new ICU formatter on every call: milliseconds in the profile).
+ */
+const COUNT_FORMAT = new Intl.NumberFormat('en-US');
+const formatCount = (n: number): string => COUNT_FORMAT.format(n);
 
 function onlyStatusFilter(f: JobFilters): boolean {
   return !f.text.trim() && !f.type.length && !f.queue.length && !f.priority.length && f.createdAfter === null && f.createdBefore === null;
@@ -54,8 +59,8 @@ function Summary(): JSX.Element {
 
 /** The Jobs screen. */
 export function JobsScreen(): JSX.Element {
-  const loaded = useAppStore((s) => s.jobs.table.loaded);
-  const loading = useAppStore((s) => s.jobs.table.loading);
+  // One boolean, so the screen does not re-render each time a later page starts or ends loading.
+  const loadingFirst = useAppStore((s) => !s.jobs.table.loaded && s.jobs.table.loading);
   const empty = useAppStore((s) => s.jobs.table.loaded && s.jobs.table.rows.length === 0);
   const error = useAppStore((s) => s.jobs.table.error);
   const filtered = useAppStore((s) => JSON.stringify(s.jobs.table.filters) !== DEFAULT_FILTERS_JSON);
@@ -94,7 +99,7 @@ export function JobsScreen(): JSX.Element {
       ) : (
         <JobsTable total={total ?? 0} />
       )}
-      {!loaded && loading ? <p className="muted">Loading jobs…</p> : null}
+      {loadingFirst ? <p className="muted">Loading jobs…</p> : null}
     </div>
   );
 }

@@ -6,11 +6,19 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useRef, type JSX, type KeyboardEvent } from 'react';
 import { useAppStore, useStoreApi } from '../../store/store-context';
-import type { JobSortField } from '../../store/jobs-slice';
+import { JOB_PAGE_SIZE, type JobSortField } from '../../store/jobs-slice';
 import { JobRow, ROW_HEIGHT } from './job-row';
 
-/** Load the next page when fewer than this many loaded rows are left below the view. */
-const PREFETCH_ROWS = 60;
+/**
+ * Load the next page when fewer than this many loaded rows are left below the view: a whole page
+ * ahead, so a fast scroll rarely reaches the "Loading more jobs…" row.
+ */
+const PREFETCH_ROWS = JOB_PAGE_SIZE;
+/**
+ * Rows rendered beyond each edge of the view. Every rendered row costs style, layout and paint
+ * on each scroll step that replaces it; a few rows hide the one frame a row takes to appear.
+ */
+const OVERSCAN_ROWS = 4;
 
 const COLUMNS: Array<{ label: string; sort?: JobSortField; className?: string }> = [
   { label: 'ID', className: 'jcell-id' },
@@ -70,7 +78,6 @@ function HeaderRow({ total }: { total: number }): JSX.Element {
 export function JobsTable({ total }: { total: number }): JSX.Element {
   const rowCount = useAppStore((s) => s.jobs.table.rows.length);
   const hasMore = useAppStore((s) => s.jobs.table.nextCursor !== null);
-  const loading = useAppStore((s) => s.jobs.table.loading);
   const loadMore = useAppStore((s) => s.jobs.loadMore);
   const scrollRef = useRef<HTMLDivElement>(null);
   const count = rowCount + (hasMore ? 1 : 0);
@@ -78,7 +85,11 @@ export function JobsTable({ total }: { total: number }): JSX.Element {
     count,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
-    overscan: 12,
+    overscan: OVERSCAN_ROWS,
+    // Render the rows of a new scroll offset in their own task (React's scheduler) instead of
+    // synchronously inside the scroll event: the frame's style/layout/paint and React's render
+    // are then two tasks, not one long one.
+    useFlushSync: false,
     // jsdom has no layout: render a first screenful there.
     initialRect: { width: 1200, height: 600 },
   });
@@ -86,19 +97,25 @@ export function JobsTable({ total }: { total: number }): JSX.Element {
   const lastIndex = items.at(-1)?.index ?? 0;
 
   useEffect(() => {
-    if (hasMore && !loading && lastIndex >= rowCount - PREFETCH_ROWS) void loadMore();
-  }, [lastIndex, rowCount, hasMore, loading, loadMore]);
+    // loadMore itself skips while a page is in flight; the arrival of a page changes rowCount,
+    // which checks again. (Not subscribing to `loading` spares the table two renders a page.)
+    if (hasMore && lastIndex >= rowCount - PREFETCH_ROWS) void loadMore();
+  }, [lastIndex, rowCount, hasMore, loadMore]);
 
+  // The key handler stays the same function while pages arrive, so the memoized rows in view are
+  // not re-rendered when only the number of loaded rows changed.
+  const rowCountRef = useRef(rowCount);
+  rowCountRef.current = rowCount;
   const onRowKeyDown = useCallback(
     (e: KeyboardEvent<HTMLDivElement>, index: number) => {
       const step = e.key === 'ArrowDown' ? 1 : e.key === 'ArrowUp' ? -1 : e.key === 'PageDown' ? 15 : e.key === 'PageUp' ? -15 : 0;
       if (step === 0) return;
       e.preventDefault();
-      const target = Math.max(0, Math.min(rowCount - 1, index + step));
+      const target = Math.max(0, Math.min(rowCountRef.current - 1, index + step));
       virtualizer.scrollToIndex(target, { align: 'auto' });
       requestAnimationFrame(() => scrollRef.current?.querySelector<HTMLElement>(`[data-index="${target}"]`)?.focus());
     },
-    [rowCount, virtualizer],
+    [virtualizer],
   );
 
   return (
