@@ -37,6 +37,17 @@ export interface Verdict {
  * Output: the verdict. Errors: the store's (BACKEND_UNAVAILABLE…).
  */
 export async function verifyJobs(client: JobManager, accepted: readonly string[], ledgerFile: string): Promise<Verdict> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await verifyOnce(client, accepted, ledgerFile);
+    } catch (err) {
+      if (attempt >= 20) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+async function verifyOnce(client: JobManager, accepted: readonly string[], ledgerFile: string): Promise<Verdict> {
   const ledger = readLedger(ledgerFile);
   const verdict: Verdict = { jobs: accepted.length, lost: [], stuck: [], duplicates: 0, causes: {}, failed: 0 };
   for (const id of accepted) {
@@ -70,11 +81,15 @@ export async function waitAllTerminal(client: JobManager, accepted: readonly str
   let remaining = [...accepted];
   for (;;) {
     const next: string[] = [];
-    for (const id of remaining) {
-      const job = await client.getJob(id);
-      if (!job || !isTerminalStatus(job.status)) next.push(id);
+    try {
+      for (const id of remaining) {
+        const job = await client.getJob(id);
+        if (!job || !isTerminalStatus(job.status)) next.push(id);
+      }
+      remaining = next;
+    } catch {
+      // The store is coming back (Redis restart, failover): the harness's own reads retry.
     }
-    remaining = next;
     if (remaining.length === 0) return true;
     if (Date.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, 200));
