@@ -93,6 +93,26 @@ function exportError(path: string, err: unknown): unknown {
 }
 
 /**
+ * Feed `rows` into a CSV stream with backpressure (wait for `drain` when its buffer is full), end
+ * it, and wait for `done` (the pipeline to its destination). Resolves with the row count; rejects
+ * with the row source's or the pipeline's error.
+ */
+export async function pumpRows(
+  csv: ReturnType<typeof createCsvStream>,
+  rows: AsyncIterable<object> | Iterable<object>,
+  done: Promise<void>,
+): Promise<number> {
+  let count = 0;
+  for await (const row of rows) {
+    count++;
+    if (!csv.write(row)) await Promise.race([once(csv, 'drain'), done]);
+  }
+  csv.end();
+  await done;
+  return count;
+}
+
+/**
  * Writes rows to a CSV file with constant memory: each write waits for `drain` when the stream's
  * buffer is full, so a slow disk slows the row source instead of filling memory. The file is
  * written as `<path>.partial` and renamed when complete; on failure the partial file is removed.
@@ -111,14 +131,9 @@ export async function exportToFile(
   const out = createWriteStream(partial);
   const done = pipeline(csv, out);
   done.catch(() => undefined); // observed below; avoid an unhandled rejection while rows are read
-  let count = 0;
+  let count: number;
   try {
-    for await (const row of rows) {
-      count++;
-      if (!csv.write(row)) await Promise.race([once(csv, 'drain'), done]);
-    }
-    csv.end();
-    await done;
+    count = await pumpRows(csv, rows, done);
   } catch (err) {
     csv.destroy();
     await done.catch(() => undefined);

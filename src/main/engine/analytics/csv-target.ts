@@ -2,10 +2,9 @@
  * Streams CSV rows to a file path (via exportToFile: `.partial` then rename) or to any Writable
  * (an HTTP response, stdout), with backpressure: constant memory whatever the row count.
  */
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createCsvStream, exportToFile, type CsvColumn, type CsvExportResult, type CsvOptions } from './csv-export';
+import { createCsvStream, exportToFile, pumpRows, type CsvColumn, type CsvExportResult, type CsvOptions } from './csv-export';
 
 /** Where an export goes: a file path, or a stream that the export ends when done. */
 export type CsvTarget = string | Writable;
@@ -26,14 +25,9 @@ export async function writeCsv(
   csv.on('data', (chunk: Buffer) => (bytes += chunk.length));
   const done = pipeline(csv, target);
   done.catch(() => undefined);
-  let count = 0;
+  let count: number;
   try {
-    for await (const row of rows) {
-      count++;
-      if (!csv.write(row)) await Promise.race([once(csv, 'drain'), done]);
-    }
-    csv.end();
-    await done;
+    count = await pumpRows(csv, rows, done);
   } catch (err) {
     csv.destroy();
     target.destroy();

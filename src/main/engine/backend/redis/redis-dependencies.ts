@@ -28,6 +28,7 @@ import {
 import type { NewJob } from '../queue-backend';
 import type { RedisContext } from './redis-context';
 import { encodeData, toBullPriority } from './redis-job-codec';
+import { EffectsListeners } from '../../dependencies/effects-listeners';
 
 interface Todo {
   id: string;
@@ -54,7 +55,7 @@ export function mergeEffects(a: DependencyEffects, b: DependencyEffects): Depend
 const LEFTOVER_MS = 5000;
 
 export class RedisDependencies implements DependencyStore {
-  private readonly listeners = new Set<(effects: DependencyEffects) => void>();
+  private readonly effectListeners = new EffectsListeners();
 
   constructor(private readonly ctx: () => RedisContext) {}
 
@@ -307,22 +308,14 @@ export class RedisDependencies implements DependencyStore {
     return this.resolve(finished, now);
   }
 
-  /** Tell listeners what a write did (nothing when it did nothing). */
+  /** Tell listeners what a committed write did (nothing when it did nothing). */
   announce(effects: DependencyEffects | null): void {
-    if (!effects || effects.released.length + effects.cancelled.length + effects.reopened.length === 0) return;
-    for (const l of this.listeners) {
-      try {
-        l(effects);
-      } catch {
-        /* a listener's failure is its own */
-      }
-    }
+    this.effectListeners.announce(effects);
   }
 
   /** See DependencyStore.onEffects. */
   onEffects(listener: (effects: DependencyEffects) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.effectListeners.add(listener);
   }
 
   /** See DependencyStore.edgesOf. Errors: NOT_FOUND. */

@@ -18,6 +18,7 @@ import {
   type JobDependencies,
 } from '../../dependencies/dependency-types';
 import type { NewJob } from '../queue-backend';
+import { EffectsListeners } from '../../dependencies/effects-listeners';
 
 interface DepJobRow {
   id: string;
@@ -42,12 +43,8 @@ export function noEffects(): DependencyEffects {
   return { released: [], cancelled: [], reopened: [] };
 }
 
-function hasEffects(e: DependencyEffects): boolean {
-  return e.released.length + e.cancelled.length + e.reopened.length > 0;
-}
-
 export class SqliteDependencies implements DependencyStore {
-  private readonly listeners = new Set<(effects: DependencyEffects) => void>();
+  private readonly effectListeners = new EffectsListeners();
   private readonly s: Record<string, Statement>;
 
   constructor(private readonly db: Database) {
@@ -208,20 +205,12 @@ export class SqliteDependencies implements DependencyStore {
 
   /** Tell listeners what a committed write did (nothing when it did nothing). */
   announce(effects: DependencyEffects | null): void {
-    if (!effects || !hasEffects(effects)) return;
-    for (const l of this.listeners) {
-      try {
-        l(effects);
-      } catch {
-        /* a listener's failure is its own */
-      }
-    }
+    this.effectListeners.announce(effects);
   }
 
   /** See DependencyStore.onEffects. */
   onEffects(listener: (effects: DependencyEffects) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.effectListeners.add(listener);
   }
 
   /** See DependencyStore.edgesOf. */
