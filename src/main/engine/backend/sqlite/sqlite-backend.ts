@@ -129,13 +129,13 @@ export class SqliteBackend implements QueueBackend {
     return this.deps;
   }
 
-  /** The raw connection, for the parts that own their own tables (scheduler, analytics, maintenance). */
   /** Analytics queries and the metrics history (undefined before open()). */
   get analytics(): SqliteAnalyticsRepository | undefined {
     if (!this.analyticsRepo && this.db?.open) this.analyticsRepo = new SqliteAnalyticsRepository(this.db, this.location);
     return this.analyticsRepo;
   }
 
+  /** The raw connection, for the parts that own their own tables (scheduler, analytics, maintenance). */
   get database(): Database.Database {
     return this.db;
   }
