@@ -7,38 +7,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { JobStatus } from '../../../src/shared/model';
 import { waitUntil, type TestEngine } from '../../helpers/engine';
 import { removeRedisPrefix, startRedisEngine, uniqueRedisPrefix, type RedisAddress } from './redis-test-util';
+import { expectedStatuses, randomDag } from '../../helpers/dag';
 
 const redis = inject('redis');
-type Trigger = 'success' | 'failure' | 'completion';
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function expectedStatuses(nodes: Array<{ fails: boolean; deps: Array<{ on: number; trigger: Trigger }> }>): JobStatus[] {
-  const out: JobStatus[] = [];
-  nodes.forEach((n) => {
-    const unmet = n.deps.some(({ on, trigger }) => {
-      const s = out[on]!;
-      if (trigger === 'success') return s !== 'completed';
-      if (trigger === 'failure') return s === 'completed';
-      return false;
-    });
-    out.push(unmet ? 'cancelled' : n.fails ? 'failed' : 'completed');
-  });
-  return out;
-}
-
 describe.skipIf(!redis.single)('dependencies on Redis', () => {
   let addr: RedisAddress;
   let a: TestEngine;
@@ -56,21 +29,7 @@ describe.skipIf(!redis.single)('dependencies on Redis', () => {
   });
 
   it('runs a 60-node DAG with mixed triggers on two engines to the outcomes the rules give, each node once', async () => {
-    const rnd = random(20250309);
-    const triggers: Trigger[] = ['success', 'failure', 'completion'];
-    const nodes = Array.from({ length: 60 }, (_, i) => {
-      const deps: Array<{ on: number; trigger: Trigger }> = [];
-      const count = i === 0 ? 0 : Math.floor(rnd() * 4);
-      const used = new Set<number>();
-      for (let k = 0; k < count; k++) {
-        const on = Math.floor(rnd() * i);
-        if (used.has(on)) continue;
-        used.add(on);
-        const r = rnd();
-        deps.push({ on, trigger: r < 0.6 ? 'success' : triggers[1 + Math.floor(rnd() * 2)]! });
-      }
-      return { fails: rnd() < 0.2, deps };
-    });
+    const nodes = randomDag(60, 20250309);
     const expected = expectedStatuses(nodes);
     expect(new Set(expected)).toEqual(new Set(['completed', 'failed', 'cancelled']));
     const ledger = join(a.dir, 'dag-ledger.txt');

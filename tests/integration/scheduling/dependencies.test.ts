@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/shared/errors';
-import type { JobStatus } from '../../../src/shared/model';
 import { countJobs, startEngine, waitUntil, type TestEngine } from '../../helpers/engine';
+import { expectedStatuses, randomDag, TRIGGERS } from '../../helpers/dag';
 
 let engine: TestEngine;
 beforeAll(async () => {
@@ -26,57 +26,13 @@ async function rejection(p: Promise<unknown>): Promise<AppError> {
   return err as AppError;
 }
 
-type Trigger = 'success' | 'failure' | 'completion';
-
-/** A seeded generator (mulberry32): the same graph on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** The expected status of every node, by the documented rules, computed without the engine. */
-function expectedStatuses(nodes: Array<{ fails: boolean; deps: Array<{ on: number; trigger: Trigger }> }>): JobStatus[] {
-  const out: JobStatus[] = [];
-  nodes.forEach((n) => {
-    const unmet = n.deps.some(({ on, trigger }) => {
-      const s = out[on]!;
-      if (trigger === 'success') return s !== 'completed';
-      if (trigger === 'failure') return s === 'completed';
-      return false;
-    });
-    out.push(unmet ? 'cancelled' : n.fails ? 'failed' : 'completed');
-  });
-  return out;
-}
-
 describe('dependencies: a 100-node DAG with mixed triggers', () => {
   it('runs every node to the outcome the rules give', async () => {
-    const rnd = random(20250309);
-    const triggers: Trigger[] = ['success', 'failure', 'completion'];
-    const nodes = Array.from({ length: 100 }, (_, i) => {
-      const deps: Array<{ on: number; trigger: Trigger }> = [];
-      const count = i === 0 ? 0 : Math.floor(rnd() * 4);
-      const used = new Set<number>();
-      for (let k = 0; k < count; k++) {
-        const on = Math.floor(rnd() * i);
-        if (used.has(on)) continue;
-        used.add(on);
-        // Mostly success edges, so that long chains exist; every trigger appears.
-        const r = rnd();
-        deps.push({ on, trigger: r < 0.6 ? 'success' : triggers[1 + Math.floor(rnd() * 2)]! });
-      }
-      return { fails: rnd() < 0.2, deps };
-    });
+    const nodes = randomDag(100, 20250309);
     const expected = expectedStatuses(nodes);
     // The graph exercises every outcome and every trigger.
     expect(new Set(expected)).toEqual(new Set(['completed', 'failed', 'cancelled']));
-    expect(new Set(nodes.flatMap((n) => n.deps.map((d) => d.trigger)))).toEqual(new Set(triggers));
+    expect(new Set(nodes.flatMap((n) => n.deps.map((d) => d.trigger)))).toEqual(new Set(TRIGGERS));
 
     const m = engine.manager;
     const flow = await m.submitFlow({
