@@ -8,13 +8,12 @@
  * open time and the long tasks while scrolling (printed and written to
  * test-results/dashboard-perf.json; reported, not asserted).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { profilingEnabled, startCpuProfile, stopCpuProfile } from '../helpers/cpu-profile';
-import { chromiumAvailable, ensureRendererBuilt, launchChromium, ROOT, startServe, stopServe, watchProblems, type Serve } from '../helpers/e2e';
+import { chromiumAvailable, openE2eSession, ROOT, watchProblems, type E2eSession, type Serve } from '../helpers/e2e';
 
 const SHOTS = join(ROOT, 'test-results', 'screenshots');
 const haveChromium = chromiumAvailable('tests/e2e/dashboard.e2e.test.ts');
@@ -63,24 +62,17 @@ function detailStatus(page: Page) {
 }
 
 describe.skipIf(!haveChromium)('dashboard in Chromium against jobhandle serve', () => {
-  let dataDir: string;
-  let profileDir: string;
+  let session: E2eSession | null = null;
   let serve: Serve | null = null;
   let context: BrowserContext | null = null;
 
   beforeAll(async () => {
-    ensureRendererBuilt();
-    dataDir = mkdtempSync(join(tmpdir(), 'jobhandle-dash-'));
-    profileDir = mkdtempSync(join(tmpdir(), 'jobhandle-dash-chromium-'));
-    serve = await startServe(dataDir, SERVE_SETTINGS);
-    context = await launchChromium(profileDir, { downloads: true });
+    session = await openE2eSession('dash', SERVE_SETTINGS, { downloads: true });
+    ({ serve, context } = session);
   }, 240_000);
 
   afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    await stopServe(serve);
-    rmSync(dataDir, { recursive: true, force: true });
-    rmSync(profileDir, { recursive: true, force: true });
+    await session?.close();
   });
 
   it('walks through every screen as a new user', async () => {
@@ -211,25 +203,18 @@ describe.skipIf(!haveChromium)('dashboard in Chromium against jobhandle serve', 
 });
 
 describe.skipIf(!haveChromium)('dashboard with 100,000 jobs (measured, not asserted)', () => {
-  let dataDir: string;
-  let profileDir: string;
+  let session: E2eSession | null = null;
   let serve: Serve | null = null;
   let context: BrowserContext | null = null;
   const JOBS = 100_000;
 
   beforeAll(async () => {
-    ensureRendererBuilt();
-    dataDir = mkdtempSync(join(tmpdir(), 'jobhandle-dash-perf-'));
-    profileDir = mkdtempSync(join(tmpdir(), 'jobhandle-dash-perf-chromium-'));
-    serve = await startServe(dataDir, SERVE_SETTINGS);
-    context = await launchChromium(profileDir, { downloads: true });
+    session = await openE2eSession('dash-perf', SERVE_SETTINGS, { downloads: true });
+    ({ serve, context } = session);
   }, 240_000);
 
   afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    await stopServe(serve);
-    rmSync(dataDir, { recursive: true, force: true });
-    rmSync(profileDir, { recursive: true, force: true });
+    await session?.close();
   });
 
   it('opens the jobs screen and scrolls through it', async () => {

@@ -5,35 +5,25 @@
  * CSP) a `command` job is submitted and seen to complete. The dashboard issue replaces the
  * page.evaluate part with clicks in the UI.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, ensureRendererBuilt, launchChromium, startServe, stopServe, watchProblems, type Serve } from '../helpers/e2e';
+import { chromiumAvailable, openE2eSession, watchProblems, type E2eSession, type Serve } from '../helpers/e2e';
 
 const haveChromium = chromiumAvailable('tests/e2e/serve-submit.e2e.test.ts');
 
 describe.skipIf(!haveChromium)('jobhandle serve in Chromium', () => {
-  let dataDir: string;
-  let profileDir: string;
+  let session: E2eSession | null = null;
   let serve: Serve | null = null;
   let context: BrowserContext | null = null;
 
   beforeAll(async () => {
-    ensureRendererBuilt();
-    dataDir = mkdtempSync(join(tmpdir(), 'jobhandle-e2e-'));
-    profileDir = mkdtempSync(join(tmpdir(), 'jobhandle-e2e-chromium-'));
     // A busy test machine must not hold jobs back (host monitoring off), one worker is enough.
-    serve = await startServe(dataDir, { workers: { min: 1, max: 2 }, resources: { monitoring: false, autoScale: false }, shutdownGraceSeconds: 2 });
-    context = await launchChromium(profileDir);
+    session = await openE2eSession('e2e', { workers: { min: 1, max: 2 }, resources: { monitoring: false, autoScale: false }, shutdownGraceSeconds: 2 });
+    ({ serve, context } = session);
   });
 
   afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    if (serve && serve.child.exitCode === null) expect(await stopServe(serve)).toBe(0); // graceful stop on SIGTERM
-    rmSync(dataDir, { recursive: true, force: true });
-    rmSync(profileDir, { recursive: true, force: true });
+    if (session) expect(await session.close()).toBe(0); // graceful stop on SIGTERM
   });
 
   it('loads the dashboard without console errors and runs a command job from the page', async () => {

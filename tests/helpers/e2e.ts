@@ -3,7 +3,8 @@
  * `jobhandle serve` child process on a fresh data dir with its own settings.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -105,4 +106,34 @@ export function watchProblems(page: Page): string[] {
   });
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   return problems;
+}
+
+export interface E2eSession {
+  serve: Serve;
+  context: BrowserContext;
+  /** Close the browser, stop the server (resolves with its exit code), remove the temp dirs. */
+  close(): Promise<number | null>;
+}
+
+/**
+ * The usual E2E setup in one call: renderer built, `jobhandle serve` on a fresh data dir with
+ * `settings`, and a fresh Chromium profile.
+ */
+export async function openE2eSession(name: string, settings: Record<string, unknown>, options: { downloads?: boolean } = {}): Promise<E2eSession> {
+  ensureRendererBuilt();
+  const dataDir = mkdtempSync(join(tmpdir(), `jobhandle-${name}-`));
+  const profileDir = mkdtempSync(join(tmpdir(), `jobhandle-${name}-chromium-`));
+  const serve = await startServe(dataDir, settings);
+  const context = await launchChromium(profileDir, options);
+  return {
+    serve,
+    context,
+    async close() {
+      await context.close().catch(() => undefined);
+      const code = await stopServe(serve);
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(profileDir, { recursive: true, force: true });
+      return code;
+    },
+  };
 }

@@ -6,7 +6,7 @@
  * Limits (docs/redis.md): a listing reads at most LIST_SCAN_CAP ids per state and queue (the
  * newest), so a filter matching only jobs older than that is not found there.
  */
-import { AppError } from '../../../../shared/errors';
+import { decodeCursor, encodeCursor } from '../page-cursor';
 import {
   JOB_STATUSES,
   PRIORITY_RANK,
@@ -59,16 +59,6 @@ function sortValue(j: JobRecord, sort: ParsedJobListQuery['sort']): number {
   }
 }
 
-function decodeCursor(text: string): Cursor {
-  try {
-    const c = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Cursor;
-    if (typeof c.v === 'number' && typeof c.id === 'string') return c;
-  } catch {
-    /* fall through */
-  }
-  throw new AppError('VALIDATION', 'invalid query: cursor: not a cursor returned by a previous page');
-}
-
 /** Filtered, sorted, cursor-paged listing (see the scan cap above). */
 export async function listJobs(ctx: RedisContext, q: ParsedJobListQuery): Promise<JobPage> {
   const queues = q.queue?.length ? q.queue : await ctx.knownQueues();
@@ -94,7 +84,7 @@ export async function listJobs(ctx: RedisContext, q: ParsedJobListQuery): Promis
   const after = q.createdAfter !== undefined ? toEpochMs(q.createdAfter) : null;
   const before = q.createdBefore !== undefined ? toEpochMs(q.createdBefore) : null;
   const desc = q.order === 'desc';
-  const cursor = q.cursor ? decodeCursor(q.cursor) : null;
+  const cursor = q.cursor ? decodeCursor<Cursor>(q.cursor, (c) => typeof c.v === 'number' && typeof c.id === 'string') : null;
   const cmp = (a: { v: number; id: string }, b: { v: number; id: string }) => (a.v - b.v || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)) * (desc ? -1 : 1);
   const matching = records
     .filter((j) => statuses.includes(j.status))
@@ -117,7 +107,7 @@ export async function listJobs(ctx: RedisContext, q: ParsedJobListQuery): Promis
   const last = page[page.length - 1];
   return {
     jobs: page.map((x) => x.j),
-    nextCursor: matching.length > q.limit && last ? Buffer.from(JSON.stringify(last.key)).toString('base64url') : null,
+    nextCursor: matching.length > q.limit && last ? encodeCursor(last.key) : null,
   };
 }
 

@@ -28,22 +28,16 @@ import type {
 import type { NewJob } from '../queue-backend';
 import type { RedisContext } from './redis-context';
 import { statusOf } from './redis-job-codec';
+import { decodeCursor, encodeCursor } from '../page-cursor';
+
+const decodeScheduleCursor = (text: string) =>
+  decodeCursor<{ n: number; id: string }>(text, (c) => typeof c.n === 'number' && typeof c.id === 'string', 'schedule query');
 
 /** Sort key of "no next fire" (ended schedules list last). */
 const NEVER = 8.64e15;
 
 function score(state: ScheduleState): number {
   return state.nextFireAt ?? NEVER;
-}
-
-function decodeCursor(cursor: string): { n: number; id: string } {
-  try {
-    const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { n: number; id: string };
-    if (typeof c.n === 'number' && typeof c.id === 'string') return c;
-  } catch {
-    /* fall through */
-  }
-  throw new AppError('VALIDATION', 'invalid schedule query: cursor: not a cursor returned by a previous page');
 }
 
 export class RedisScheduleStore implements ScheduleStore {
@@ -110,7 +104,7 @@ export class RedisScheduleStore implements ScheduleStore {
   /** See ScheduleStore.list: the due index in order, filtered here. */
   async list(query: ScheduleListQuery = {}): Promise<SchedulePage> {
     const limit = Math.min(Math.max(query.limit ?? 100, 1), 1000);
-    const after = query.cursor ? decodeCursor(query.cursor) : null;
+    const after = query.cursor ? decodeScheduleCursor(query.cursor) : null;
     const max = query.dueAtOrBefore ?? (query.active ? NEVER - 1 : NEVER);
     const min = after ? after.n : -Infinity;
     const raw = await this.op(() => this.ctx().client.zrangebyscore(this.k('sch:next'), min === -Infinity ? '-inf' : String(min), String(max), 'WITHSCORES'));
@@ -140,7 +134,7 @@ export class RedisScheduleStore implements ScheduleStore {
     const last = page[page.length - 1];
     return {
       schedules: page.map((x) => x.rec),
-      nextCursor: more && last ? Buffer.from(JSON.stringify({ n: last.n, id: last.rec.id })).toString('base64url') : null,
+      nextCursor: more && last ? encodeCursor({ n: last.n, id: last.rec.id }) : null,
     };
   }
 

@@ -3,7 +3,7 @@
  * (sort value, seq): stable under inserts, constant cost per page however deep.
  */
 import { PRIORITY_RANK, toEpochMs, type ParsedJobListQuery } from '../../../../shared/model';
-import { AppError } from '../../../../shared/errors';
+import { decodeCursor, encodeCursor } from '../page-cursor';
 
 const SORT_COLUMNS: Record<ParsedJobListQuery['sort'], string> = {
   createdAt: 'seq',
@@ -18,18 +18,9 @@ interface Cursor {
   s: number;
 }
 
-export function encodeCursor(value: number, seq: number): string {
-  return Buffer.from(JSON.stringify({ v: value, s: seq })).toString('base64url');
-}
-
-function decodeCursor(cursor: string): Cursor {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Cursor;
-    if (typeof parsed.v === 'number' && typeof parsed.s === 'number') return parsed;
-  } catch {
-    /* fall through */
-  }
-  throw new AppError('VALIDATION', 'invalid query: cursor: not a cursor returned by a previous page');
+/** The cursor of the page after the row with this sort value and seq. */
+export function encodeJobCursor(value: number, seq: number): string {
+  return encodeCursor({ v: value, s: seq });
 }
 
 /** Escape LIKE wildcards so that user text matches literally. */
@@ -73,7 +64,7 @@ export function buildListQuery(q: ParsedJobListQuery): BuiltListQuery {
   const sortExpr = SORT_COLUMNS[q.sort];
   const desc = q.order === 'desc';
   if (q.cursor) {
-    const c = decodeCursor(q.cursor);
+    const c = decodeCursor<Cursor>(q.cursor, (c) => typeof c.v === 'number' && typeof c.s === 'number');
     const op = desc ? '<' : '>';
     where.push(sortExpr === 'seq' ? `seq ${op} ?` : `(${sortExpr} ${op} ? OR (${sortExpr} = ? AND seq ${op} ?))`);
     params.push(...(sortExpr === 'seq' ? [c.s] : [c.v, c.v, c.s]));

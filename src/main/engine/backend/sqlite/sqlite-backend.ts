@@ -27,7 +27,7 @@ import type {
   WriteBatch,
 } from '../queue-backend';
 import { CLAIM_COLUMNS, rowToClaimed, rowToJob, type ClaimRow, type JobRow } from './job-row';
-import { buildListQuery, encodeCursor } from './job-list-query';
+import { buildListQuery, encodeJobCursor } from './job-list-query';
 import { migrate } from './migrations';
 import { SqliteDependencies } from './sqlite-dependencies';
 import { SqliteScheduleStore } from './sqlite-schedule-store';
@@ -248,7 +248,7 @@ export class SqliteBackend implements QueueBackend {
     const last = page[page.length - 1];
     return {
       jobs: page.map(rowToJob),
-      nextCursor: more && last ? encodeCursor(last.sort_value, last.seq) : null,
+      nextCursor: more && last ? encodeJobCursor(last.sort_value, last.seq) : null,
     };
   }
 

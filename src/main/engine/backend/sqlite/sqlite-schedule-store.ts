@@ -18,6 +18,10 @@ import type {
   ScheduleStore,
   TickCommit,
 } from '../../scheduler/schedule-store';
+import { decodeCursor, encodeCursor } from '../page-cursor';
+
+const decodeScheduleCursor = (text: string) =>
+  decodeCursor<{ n: number; id: string }>(text, (c) => typeof c.n === 'number' && typeof c.id === 'string', 'schedule query');
 
 interface ScheduleRow {
   id: string;
@@ -67,16 +71,6 @@ function stateParams(state: ScheduleState) {
     anchorAt: state.anchorAt,
     endedReason: state.endedReason,
   };
-}
-
-function decodeCursor(cursor: string): { n: number; id: string } {
-  try {
-    const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { n: number; id: string };
-    if (typeof c.n === 'number' && typeof c.id === 'string') return c;
-  } catch {
-    /* fall through */
-  }
-  throw new AppError('VALIDATION', 'invalid schedule query: cursor: not a cursor returned by a previous page');
 }
 
 export class SqliteScheduleStore implements ScheduleStore {
@@ -180,7 +174,7 @@ export class SqliteScheduleStore implements ScheduleStore {
     }
     const key = `COALESCE(next_fire_at, ${NEVER})`;
     if (query.cursor) {
-      const c = decodeCursor(query.cursor);
+      const c = decodeScheduleCursor(query.cursor);
       where.push(`(${key} > ? OR (${key} = ? AND id > ?))`);
       params.push(c.n, c.n, c.id);
     }
@@ -192,7 +186,7 @@ export class SqliteScheduleStore implements ScheduleStore {
     const last = page[page.length - 1];
     return {
       schedules: page.map(toRecord),
-      nextCursor: more && last ? Buffer.from(JSON.stringify({ n: last.sort_key, id: last.id })).toString('base64url') : null,
+      nextCursor: more && last ? encodeCursor({ n: last.sort_key, id: last.id }) : null,
     };
   }
 
