@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { waitUntil, type TestEngine } from '../../helpers/engine';
 import { removeRedisPrefix, startRedisEngine, uniqueRedisPrefix, type RedisAddress } from './redis-test-util';
 import { expectedStatuses, randomDag } from '../../helpers/dag';
+import { cascadeFromFailedHead, handCancelCascades } from '../../helpers/dependency-scenarios';
 
 const redis = inject('redis');
 describe.skipIf(!redis.single)('dependencies on Redis', () => {
@@ -88,39 +89,11 @@ describe.skipIf(!redis.single)('dependencies on Redis', () => {
   }, 90_000);
 
   it('cascades: a failed head cancels its success-dependents down the chain, naming the dependency', async () => {
-    const m = a.manager;
-    const flow = await m.submitFlow({
-      jobs: [
-        { ref: 'head', type: 'fail-permanent' },
-        { ref: 'a', type: 'noop', dependsOn: [{ ref: 'head' }] },
-        { ref: 'b', type: 'noop', dependsOn: [{ ref: 'a', trigger: 'success' }] },
-        { ref: 'c', type: 'noop', dependsOn: [{ ref: 'b', trigger: 'completion' }] },
-        { ref: 'onFail', type: 'noop', dependsOn: [{ ref: 'head', trigger: 'failure' }] },
-      ],
-    });
-    const { head, a: ja, b: jb, c, onFail } = flow.ids as Record<string, string>;
-    const done = await Promise.all([ja, jb, c, onFail].map((id) => m.waitForJob(id!, 30_000)));
-    expect((await m.requireJob(head!)).status).toBe('failed');
-    expect(done.map((j) => j.status)).toEqual(['cancelled', 'cancelled', 'completed', 'completed']);
-    expect(done[0]!.error?.message).toBe(`dependency ${head} was failed; this job needed its success`);
-    expect(done[1]!.error?.message).toBe(`dependency ${ja} was cancelled; this job needed its success`);
+    await cascadeFromFailedHead(a.manager);
   });
 
   it('cancelling a waiting job by hand cascades to its dependents', async () => {
-    const m = a.manager;
-    const gate = await m.submitJob({ type: 'sleep', parameters: { ms: 60_000, quiet: true } });
-    const flow = await m.submitFlow({
-      jobs: [
-        { ref: 'mid', type: 'noop', dependsOn: [{ jobId: gate.id }] },
-        { ref: 'leaf', type: 'noop', dependsOn: [{ ref: 'mid' }] },
-      ],
-    });
-    expect(flow.jobs.map((j) => j.status)).toEqual(['waiting', 'waiting']);
-    expect((await m.cancelJob(flow.ids.mid!, 'not needed')).status).toBe('cancelled');
-    const leaf = await m.requireJob(flow.ids.leaf!);
-    expect(leaf.status).toBe('cancelled');
-    expect(leaf.error?.message).toBe(`dependency ${flow.ids.mid} was cancelled; this job needed its success`);
-    await m.cancelJob(gate.id);
+    await handCancelCascades(a.manager);
   });
 
   it('a dependent of a finished job starts at once, or is cancelled when the edge can never be met; unknown ids are rejected', async () => {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/shared/errors';
 import { countJobs, startEngine, waitUntil, type TestEngine } from '../../helpers/engine';
 import { expectedStatuses, randomDag, TRIGGERS } from '../../helpers/dag';
+import { cascadeFromFailedHead, handCancelCascades } from '../../helpers/dependency-scenarios';
 
 let engine: TestEngine;
 beforeAll(async () => {
@@ -73,40 +74,11 @@ describe('dependencies: a 100-node DAG with mixed triggers', () => {
 
 describe('dependencies: cascade cancellation', () => {
   it('cancels a chain of success-dependents when the head fails, naming the dependency at each level', async () => {
-    const m = engine.manager;
-    const flow = await m.submitFlow({
-      jobs: [
-        { ref: 'head', type: 'fail-permanent' },
-        { ref: 'a', type: 'noop', dependsOn: [{ ref: 'head' }] },
-        { ref: 'b', type: 'noop', dependsOn: [{ ref: 'a', trigger: 'success' }] },
-        { ref: 'c', type: 'noop', dependsOn: [{ ref: 'b', trigger: 'completion' }] },
-        { ref: 'onFail', type: 'noop', dependsOn: [{ ref: 'head', trigger: 'failure' }] },
-      ],
-    });
-    const { head, a, b, c, onFail } = flow.ids as Record<string, string>;
-    const done = await Promise.all([a, b, c, onFail].map((id) => m.waitForJob(id!, 30_000)));
-    expect((await m.requireJob(head!)).status).toBe('failed');
-    expect(done.map((j) => j.status)).toEqual(['cancelled', 'cancelled', 'completed', 'completed']);
-    expect(done[0]!.error?.message).toBe(`dependency ${head} was failed; this job needed its success`);
-    expect(done[1]!.error?.message).toBe(`dependency ${a} was cancelled; this job needed its success`);
+    await cascadeFromFailedHead(engine.manager);
   });
 
   it('cancelling a waiting job by hand cascades to its dependents', async () => {
-    const m = engine.manager;
-    const gate = await m.submitJob({ type: 'sleep', parameters: { ms: 60_000, quiet: true } });
-    const flow = await m.submitFlow({
-      jobs: [
-        { ref: 'mid', type: 'noop', dependsOn: [{ jobId: gate.id }] },
-        { ref: 'leaf', type: 'noop', dependsOn: [{ ref: 'mid' }] },
-      ],
-    });
-    expect(flow.jobs.map((j) => j.status)).toEqual(['waiting', 'waiting']);
-    const cancelled = await m.cancelJob(flow.ids.mid!, 'not needed');
-    expect(cancelled.status).toBe('cancelled');
-    const leaf = await m.requireJob(flow.ids.leaf!);
-    expect(leaf.status).toBe('cancelled');
-    expect(leaf.error?.message).toBe(`dependency ${flow.ids.mid} was cancelled; this job needed its success`);
-    await m.cancelJob(gate.id);
+    await handCancelCascades(engine.manager);
   });
 });
 
