@@ -57,9 +57,11 @@ describe('OverviewScreen', () => {
     expect(screen.getByText('What to do: free some space')).toBeTruthy();
     expect(screen.getByText('4 jobs / min')).toBeTruthy();
     expect(screen.getByText('16.7 %')).toBeTruthy(); // 2 failed of 12 finished
-    const progress = await screen.findByRole('progressbar', { name: 'Progress of command job run-1' });
+    const progressName = { name: 'Progress of command job run-1' };
+    await screen.findByRole('progressbar', progressName);
     act(() => applyBatch(store, [{ event: 'job:progress', payload: { id: 'run-1', progress: 80, message: null } }], NOW));
-    expect(progress.getAttribute('aria-valuenow')).toBe('80');
+    // Query again: a (throttled) refetch of the running list may have re-rendered the row meanwhile.
+    await waitFor(() => expect(screen.getByRole('progressbar', progressName).getAttribute('aria-valuenow')).toBe('80'));
     fireEvent.click(screen.getByRole('button', { name: '2 failed jobs — show them' }));
     expect(store.getState().ui.route).toEqual({ name: 'jobs' });
     expect(store.getState().jobs.table.filters.status).toEqual(['failed']);
