@@ -10,6 +10,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { recountJobCounts } from '../src/main/engine/backend/sqlite/job-counts';
 import { SqliteBackend } from '../src/main/engine/backend/sqlite/sqlite-backend';
 import { loadConfig } from '../src/main/engine/config';
 import { JobManager } from '../src/main/engine/manager';
@@ -48,6 +49,7 @@ async function seed(path: string, rows: number): Promise<void> {
     }
   });
   for (let i = 0; i < rows; i += 10_000) chunk(i, Math.min(rows, i + 10_000));
+  recountJobCounts(db);
   await backend.close();
 }
 

@@ -2,6 +2,7 @@
  * Seeds a SQLite job store with finished (or running) jobs at exact timestamps, through the
  * store's own connection (SqliteBackend.database), for analytics, health and export tests.
  */
+import { recountJobCounts } from '../../src/main/engine/backend/sqlite/job-counts';
 import type { SqliteBackend } from '../../src/main/engine/backend/sqlite/sqlite-backend';
 import type { JobManager } from '../../src/main/engine/manager';
 import type { JobStatus } from '../../src/shared/model';
@@ -24,7 +25,7 @@ export interface SeedJob {
   engineId?: string | null;
 }
 
-/** Insert the jobs in one transaction. Throws when the manager's store is not SQLite. */
+/** Insert the jobs in one transaction (and recount job_counts). Throws when the manager's store is not SQLite. */
 export function seedJobs(manager: JobManager, jobs: readonly SeedJob[]): void {
   const backend = manager.backend as SqliteBackend;
   if (backend.kind !== 'sqlite') throw new Error('seedJobs needs a SQLite store');
@@ -58,6 +59,8 @@ export function seedJobs(manager: JobManager, jobs: readonly SeedJob[]): void {
       });
     }
   })();
+  // Rows written around the store are not counted by it: recount, as the store's own inserts would have.
+  recountJobCounts(db);
 }
 
 /** A fixed clock for managers under test. */

@@ -18,7 +18,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function job(i: number, queue: string, now: number, runAt = now): NewJob {
+function job(i: number, queue: string, now: number, runAt = now, dependencies: NewJob['dependencies'] = []): NewJob {
   return {
     id: newId(now),
     type: 'noop',
@@ -31,7 +31,7 @@ function job(i: number, queue: string, now: number, runAt = now): NewJob {
     retryDelaySeconds: 0,
     timeoutSeconds: 60,
     limits: {},
-    dependencies: [],
+    dependencies,
     scheduleId: null,
     createdAt: now,
   };
@@ -97,5 +97,51 @@ describe('job_counts', () => {
       return acc;
     }, {});
     for (const [status, n] of Object.entries(counts)) expect(n, status).toBe(fromRecount[status] ?? 0);
+  });
+
+  it('matches a recount through dependency waits, releases, cascaded cancels and re-opens', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'jh-counts-'));
+    backend = new SqliteBackend({ path: join(dir, 'jobs.db') });
+    await backend.open();
+    const now = 2_000_000;
+    const a = job(0, 'q1', now);
+    const b = job(1, 'q2', now);
+    await backend.insertJobs([a, b]);
+    // c waits for a's success, d (another queue, delayed) for c's; e waits for b's failure.
+    const c = job(2, 'q1', now, now, [{ jobId: a.id, trigger: 'success' }]);
+    const d = job(3, 'q3', now, now + 60_000, [{ jobId: c.id, trigger: 'success' }]);
+    const e = job(4, 'q2', now, now, [{ jobId: b.id, trigger: 'failure' }]);
+    await backend.insertJobs([c, d, e]);
+    expect(kept()).toEqual(recount());
+    expect(kept()['q1/waiting']).toBe(1);
+
+    const claimed = await backend.claimJobs({ engineId: 'e', worker: 'w', limit: 2, now });
+    expect(claimed.map((j) => j.id).sort()).toEqual([a.id, b.id].sort());
+    expect(kept()).toEqual(recount());
+    // a fails: c and then d are cancelled down the graph. b completes: e can never run either.
+    await backend.write({
+      outcomes: [
+        { kind: 'failed', id: a.id, attempt: 1, at: now, worker: 'w', error: { class: 'permanent', message: 'x' }, metrics: {} },
+        { kind: 'completed', id: b.id, attempt: 1, at: now, worker: 'w', result: null, metrics: {} },
+      ],
+    });
+    expect(kept()).toEqual(recount());
+    expect(kept()['q3/cancelled']).toBe(1);
+
+    // Restart a: c and d re-open (waiting); a runs again and succeeds: c is released.
+    await backend.restartJob(a.id, now + 1);
+    expect(kept()).toEqual(recount());
+    const [again] = await backend.claimJobs({ engineId: 'e', worker: 'w', limit: 1, now: now + 2, queues: ['q1'] });
+    expect(again!.id).toBe(a.id);
+    await backend.write({ outcomes: [{ kind: 'completed', id: a.id, attempt: again!.attempt, at: now + 3, worker: 'w', result: null, metrics: {} }] });
+    expect(kept()).toEqual(recount());
+    expect(kept()['q1/pending']).toBe(1);
+
+    // Cancel a waiting dependent; delete finished jobs one by one and by age.
+    await backend.requestCancel(d.id, now + 4, 'not needed');
+    await backend.deleteJobs?.([b.id, e.id, c.id]);
+    expect(kept()).toEqual(recount());
+    await backend.deleteFinishedBefore(now + 10, ['completed', 'failed', 'cancelled']);
+    expect(kept()).toEqual(recount());
   });
 });

@@ -9,4 +9,13 @@ describe('newId', () => {
     expect([...ids].sort()).toEqual(ids);
     expect(new Set(Array.from({ length: 1000 }, () => newId(5))).size).toBe(1000);
   });
+
+  it('stays well-formed and unique across many refills of its random pool', () => {
+    const ids = Array.from({ length: 20_000 }, (_, i) => newId(1_700_000_000_000 + (i >> 4)));
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // The random part is not constant: the 74 random bits spread over the hex digits.
+    expect(new Set(ids.map((id) => id[19])).size).toBe(4);
+    expect(new Set(ids.map((id) => id.slice(-1))).size).toBe(16);
+  });
 });

@@ -238,6 +238,22 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    description: 'job counts kept by the store\'s own writes instead of per-row triggers',
+    /**
+     * The triggers of migration 5 ran a trigger program per row: measured with better-sqlite3 on
+     * this schema, ~10 µs per inserted row (half of a bulk submit) and ~8 µs per claimed and
+     * completed job (a third of the engine's time per job). The writes of the store now add their
+     * changes to job_counts themselves, in the same transaction, one upsert per (queue, status)
+     * group of a batch (job-counts.ts). The counts the triggers kept are exact and stay.
+     */
+    up(db) {
+      db.exec(`DROP TRIGGER job_counts_insert;
+        DROP TRIGGER job_counts_update;
+        DROP TRIGGER job_counts_delete;`);
+    },
+  },
 ];
 
 /** Apply every migration newer than the database's version. Returns the versions applied. */

@@ -81,7 +81,7 @@ export class SqliteAnalyticsRepository implements AnalyticsRepository {
         'SELECT status, COUNT(*) AS n FROM jobs WHERE finished_at >= ? AND finished_at < ? GROUP BY status',
       ),
       depths: db.prepare(
-        // job_counts is kept by triggers (migration 5): no scan of the jobs table.
+        // job_counts is kept exact (job-counts.ts): no scan of the jobs table.
         "SELECT queue, status, n FROM job_counts WHERE n > 0 AND status NOT IN ('completed', 'failed', 'cancelled')",
       ),
       insertSample: db.prepare(`INSERT INTO metrics_samples (ts, resolution, samples, cpu_percent, memory_percent, running,

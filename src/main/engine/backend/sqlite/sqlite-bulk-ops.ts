@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3';
 import type { JobStatus } from '../../../../shared/model';
 import type { BulkOpOutcome } from '../queue-backend';
+import type { JobCounts } from './job-counts';
 
 const CHUNK = 500;
 const FINISHED: readonly string[] = ['completed', 'failed', 'cancelled'];
@@ -27,8 +28,11 @@ export class SqliteBulkOps {
   private readonly setPrio: Database.Statement;
   private readonly byQueue: Database.Statement;
 
-  constructor(private readonly db: Database.Database) {
-    this.status = db.prepare('SELECT status FROM jobs WHERE id = ?');
+  constructor(
+    private readonly db: Database.Database,
+    private readonly counts: JobCounts,
+  ) {
+    this.status = db.prepare('SELECT status, queue FROM jobs WHERE id = ?');
     this.delJob = db.prepare("DELETE FROM jobs WHERE id = ? AND status IN ('completed', 'failed', 'cancelled')");
     this.delLogs = db.prepare('DELETE FROM job_logs WHERE job_id = ?');
     this.delAttempts = db.prepare('DELETE FROM job_attempts WHERE job_id = ?');
@@ -36,7 +40,7 @@ export class SqliteBulkOps {
     this.setPrio = db.prepare(
       "UPDATE jobs SET priority = ?, updated_at = ? WHERE id = ? AND status IN ('pending', 'scheduled', 'retrying', 'waiting')",
     );
-    this.byQueue = db.prepare('SELECT queue, status, n FROM job_counts WHERE n > 0'); // kept by triggers (migration 5)
+    this.byQueue = db.prepare('SELECT queue, status, n FROM job_counts WHERE n > 0'); // kept exact (job-counts.ts)
   }
 
   /**
@@ -49,12 +53,12 @@ export class SqliteBulkOps {
       this.db
         .transaction(() => {
           for (const id of part) {
-            const row = this.status.get(id) as { status: string } | undefined;
+            const row = this.status.get(id) as { status: string; queue: string } | undefined;
             if (!row) out.push({ id, ok: false, code: 'NOT_FOUND', message: `no job with id ${id}` });
             else if (!FINISHED.includes(row.status)) {
               out.push({ id, ok: false, code: 'CONFLICT', message: `job ${id} is ${row.status}: only completed, failed or cancelled jobs can be deleted (cancel it first)` });
             } else {
-              this.delJob.run(id);
+              if (this.delJob.run(id).changes) this.counts.add(row.queue, row.status, -1);
               this.delLogs.run(id);
               this.delAttempts.run(id);
               this.delEdges.run(id, id);
@@ -89,7 +93,7 @@ export class SqliteBulkOps {
     return out;
   }
 
-  /** Jobs by queue and status, from the trigger-kept job_counts table (O(1)). */
+  /** Jobs by queue and status, from the job_counts table (O(1), job-counts.ts). */
   countByQueueStatus(): Record<string, Partial<Record<JobStatus, number>>> {
     const out: Record<string, Partial<Record<JobStatus, number>>> = {};
     for (const r of this.byQueue.all() as Array<{ queue: string; status: JobStatus; n: number }>) {

@@ -19,6 +19,7 @@ import {
 } from '../../dependencies/dependency-types';
 import type { NewJob } from '../queue-backend';
 import { EffectsListeners } from '../../dependencies/effects-listeners';
+import type { JobCounts } from './job-counts';
 
 interface DepJobRow {
   id: string;
@@ -47,7 +48,10 @@ export class SqliteDependencies implements DependencyStore {
   private readonly effectListeners = new EffectsListeners();
   private readonly s: Record<string, Statement>;
 
-  constructor(private readonly db: Database) {
+  constructor(
+    private readonly db: Database,
+    private readonly counts: JobCounts,
+  ) {
     this.s = {
       job: db.prepare('SELECT id, status, type, queue, run_at, error_code FROM jobs WHERE id = ?'),
       insertEdge: db.prepare(
@@ -76,8 +80,15 @@ export class SqliteDependencies implements DependencyStore {
     return this.s.job!.get(id) as DepJobRow | undefined;
   }
 
+  /** Set a job waiting for its prerequisites (from whatever status it has). */
+  private setWaiting(id: string, now: number): void {
+    const row = this.job(id);
+    if (row && this.s.setWaiting!.run(now, id).changes) this.counts.move(row.queue, row.status, 'waiting');
+  }
+
   private cancelDependent(dep: DepJobRow, reason: string, now: number, effects: DependencyEffects): boolean {
     if (this.s.cancel!.run({ id: dep.id, at: now, reason }).changes === 0) return false;
+    this.counts.move(dep.queue, dep.status, 'cancelled');
     effects.cancelled.push({ id: dep.id, type: dep.type, queue: dep.queue, reason, finishedAt: now });
     return true;
   }
@@ -110,7 +121,7 @@ export class SqliteDependencies implements DependencyStore {
       if (!list) continue;
       const combined = combineEdges(list.map((e) => e.state));
       if (combined === 'met') continue;
-      this.s.setWaiting!.run(now, j.id);
+      this.setWaiting(j.id, now);
       if (combined === 'unmet') {
         const bad = list.find((e) => e.state === 'unmet')!;
         const row = this.job(j.id)!;
@@ -152,6 +163,7 @@ export class SqliteDependencies implements DependencyStore {
         if (combineEdges(states) !== 'met') continue;
         const status = dep.run_at > now ? 'scheduled' : 'pending';
         if (this.s.release!.run(status, now, dep.id).changes) {
+          this.counts.move(dep.queue, 'waiting', status);
           effects.released.push({ id: dep.id, type: dep.type, queue: dep.queue, status, runAt: dep.run_at });
         }
       }
@@ -183,7 +195,7 @@ export class SqliteDependencies implements DependencyStore {
         states.push(state);
       }
       if (combineEdges(states) === 'waiting') {
-        this.s.setWaiting!.run(now, id);
+        this.setWaiting(id, now);
         status = 'waiting';
       }
     }
@@ -194,7 +206,9 @@ export class SqliteDependencies implements DependencyStore {
         this.s.setEdge!.run('waiting', null, e.job_id, p);
         const stillUnmet = (this.s.edgesOf!.all(e.job_id) as Array<{ state: EdgeState }>).some((r) => r.state === 'unmet');
         if (stillUnmet) continue;
-        if (this.s.reopen!.run({ id: e.job_id, at: now }).changes) {
+        const reopened = this.job(e.job_id);
+        if (reopened && this.s.reopen!.run({ id: e.job_id, at: now }).changes) {
+          this.counts.move(reopened.queue, 'cancelled', 'waiting');
           effects.reopened.push(e.job_id);
           queue.push(e.job_id);
         }
