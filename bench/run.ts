@@ -13,6 +13,7 @@ import { exportBench } from './export-bench';
 import { bullmqBench } from './bullmq-bench';
 import { bullmqSubmitBench } from './bullmq-submit-bench';
 import { memoryBench } from './memory-bench';
+import { sqliteFloorBench } from './sqlite-floor-bench';
 
 const { values } = parseArgs({
   options: {
@@ -39,6 +40,9 @@ rows.push(
     latencySeconds: Number(values.seconds),
   })),
 );
+
+// The storage floor: the same schema without the engine (ratios to the engine's rows above).
+rows.push(...(await sqliteFloorBench({ jobs: Number(values.jobs) })));
 
 // Redis: JobHandle's Redis backend vs plain BullMQ in-process and sandboxed (skipped without Redis).
 rows.push(...(await bullmqBench({ jobs: Number(values.jobs), workers: Number(values.workers), concurrency: Number(values.concurrency) })));

@@ -1,0 +1,77 @@
+/**
+ * The storage floor under the SQLite engine: the same schema (the store's migrations) driven by
+ * bare better-sqlite3 statements, no engine around them. Rows: inserting the rows a bulk submit
+ * inserts, and claiming + completing them with the engine's claim and completion SQL. Each row's
+ * ratio is to the engine's own figure from the same run, so the table says how much of the
+ * storage speed the engine keeps.
+ */
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { migrate } from '../src/main/engine/backend/sqlite/migrations';
+import { newId } from '../src/main/engine/ids';
+import { tempDir, type BenchRow } from './bench-util';
+
+const COLUMNS = `id, type, queue, parameters, priority, status, max_retries, retry_delay_s, timeout_s, run_at,
+  created_at, updated_at, limits, dependencies, schedule_id`;
+
+function openSchema(dir: string): Database.Database {
+  const db = new Database(join(dir, 'floor.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  migrate(db);
+  return db;
+}
+
+/** Insert `jobs` pending rows, 10k per transaction, one prepared INSERT per row. */
+function insertRows(db: Database.Database, jobs: number): number {
+  const insert = db.prepare(`INSERT INTO jobs (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const now = Date.now();
+  const started = performance.now();
+  for (let b = 0; b < jobs; b += 10_000) {
+    db.transaction(() => {
+      for (let i = b; i < Math.min(jobs, b + 10_000); i++) {
+        insert.run(newId(now), 'noop', 'default', `{"i":${i}}`, 1, 'pending', 3, 60, 3600, now, now, now, '{}', null, null);
+      }
+    }).immediate();
+  }
+  return jobs / ((performance.now() - started) / 1000);
+}
+
+/** Claim 200 at a time with the engine's claim SQL and complete each with its completion SQL. */
+function claimAndComplete(db: Database.Database, jobs: number): number {
+  const claim = db.prepare(`UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = @now,
+      updated_at = @now, engine_id = 'floor', worker = 'w', progress = 0, progress_message = NULL
+    WHERE seq IN (SELECT seq FROM jobs INDEXED BY jobs_runnable WHERE status = 'pending' ORDER BY priority DESC, seq LIMIT 200)
+    RETURNING id, type, queue, parameters, priority, attempts, attempt_base, max_retries, retry_delay_s, timeout_s, limits,
+      created_at, run_at, started_at, seq`);
+  const complete = db.prepare(`UPDATE jobs SET status = 'completed', progress = 100, finished_at = @at, updated_at = @at,
+      worker = 'w', result = NULL, metrics = @metrics, error_class = NULL, error_message = NULL, error_stack = NULL,
+      error_code = NULL, cancel_requested = 0
+    WHERE id = @id AND status = 'running' AND attempts = @attempt RETURNING queue`);
+  const started = performance.now();
+  let done = 0;
+  while (done < jobs) {
+    const claimed = db.transaction(() => claim.all({ now: Date.now() }) as Array<{ id: string; attempts: number }>).immediate();
+    if (!claimed.length) break;
+    db.transaction(() => {
+      for (const j of claimed) complete.get({ id: j.id, attempt: j.attempts, at: Date.now(), metrics: '{"durationMs":0}' });
+    }).immediate();
+    done += claimed.length;
+  }
+  return done / ((performance.now() - started) / 1000);
+}
+
+export async function sqliteFloorBench(o: { jobs: number }): Promise<BenchRow[]> {
+  const t = tempDir('floor');
+  const db = openSchema(t.dir);
+  const group = 'raw SQLite (same schema)';
+  try {
+    return [
+      { group, name: 'INSERT the rows of a bulk submit, 10k per transaction', value: insertRows(db, o.jobs), unit: 'rows/s', peer: 'JobHandle SQLite', peerName: 'submit, bulk (10k per call)' },
+      { group, name: "claim 200 + complete each, the engine's SQL, no workers", value: claimAndComplete(db, o.jobs), unit: 'jobs/s', peer: 'JobHandle SQLite', peerName: 'drain no-op, 2 worker processes' },
+    ];
+  } finally {
+    db.close();
+    t.cleanup();
+  }
+}
