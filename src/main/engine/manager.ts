@@ -228,9 +228,11 @@ export class JobManager extends EventEmitter<{ [K in keyof JobEventMap]: [JobEve
   /** Insert rows, wake the dispatcher, emit job:added; jobs with dependencies are re-read (waiting/cancelled). */
   private async insertAndAnnounce(rows: NewJob[]): Promise<JobRecord[]> {
     await this.backendStore.insertJobs(rows);
-    const records = await Promise.all(
-      rows.map(async (r) => (r.dependencies.length ? ((await this.backendStore.getJob(r.id)) ?? this.recordOf(r)) : this.recordOf(r))),
-    );
+    // One promise per job with dependencies only (a bulk submit of 10k plain jobs makes no promises).
+    const records = rows.map((r) => this.recordOf(r));
+    for (let i = 0; i < rows.length; i++) {
+      if (rows[i]!.dependencies.length) records[i] = (await this.backendStore.getJob(rows[i]!.id)) ?? records[i]!;
+    }
     this.announceInserted(rows, records);
     return records;
   }
