@@ -47,6 +47,8 @@ export default defineConfig({
     root: at('src/renderer'),
     plugins: [react()],
     build: {
+      // electron-vite leaves the renderer unminified by default: 1.15 MB, 511 KB minified.
+      minify: true,
       outDir: at('out/renderer'),
       rolldownOptions: {
         input: { index: at('src/renderer/index.html') },

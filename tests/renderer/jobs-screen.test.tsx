@@ -77,7 +77,11 @@ describe('JobsScreen', () => {
     const bulkCancel = vi.fn();
     renderWithStore(<JobsScreen />, fakeApi({ 'jobs:list': async () => ({ jobs: jobs(2), nextCursor: null }), 'jobs:bulkCancel': bulkCancel }));
     await screen.findByText('job-00000');
-    fireEvent.click(screen.getByLabelText('Select job job-00001'));
+    // A row shows its checkbox while the pointer (or the focus) is on it.
+    const row = screen.getAllByRole('row').find((r) => r.getAttribute('data-index') === '1')!;
+    expect(within(row).queryByLabelText('Select job job-00001')).toBeNull();
+    fireEvent.mouseOver(row);
+    fireEvent.click(within(row).getByLabelText('Select job job-00001'));
     fireEvent.click(screen.getByRole('button', { name: 'Cancel selected…' }));
     fireEvent.keyDown(screen.getByRole('dialog', { name: 'Cancel 1 job?' }), { key: 'Escape' });
     expect(screen.queryByRole('dialog')).toBeNull();
@@ -93,5 +97,81 @@ describe('JobsScreen', () => {
     const row = screen.getAllByRole('row').find((r) => r.getAttribute('data-index') === '1')!;
     fireEvent.keyDown(row, { key: 'Enter' });
     expect(store.getState().ui.route).toEqual({ name: 'job', id: 'job-00001' });
+  });
+
+  it('selects a row with Space, then shows every row\'s checkbox until the selection is cleared', async () => {
+    const { store } = renderWithStore(<JobsScreen />, fakeApi({ 'jobs:list': async () => ({ jobs: jobs(3), nextCursor: null }) }));
+    await screen.findByText('job-00000');
+    expect(screen.queryAllByRole('checkbox', { name: /^Select job / })).toHaveLength(0);
+    const row = screen.getAllByRole('row').find((r) => r.getAttribute('data-index') === '2')!;
+    fireEvent.keyDown(row, { key: ' ' });
+    expect(row.getAttribute('aria-selected')).toBe('true');
+    expect(store.getState().jobs.selected).toEqual({ 'job-00002': true });
+    const boxes = screen.getAllByRole('checkbox', { name: /^Select job / }) as HTMLInputElement[];
+    expect(boxes.map((b) => b.checked)).toEqual([false, false, true]);
+    fireEvent.click(screen.getByRole('button', { name: 'Clear selection' }));
+    expect(screen.queryAllByRole('checkbox', { name: /^Select job / })).toHaveLength(0);
+  });
+
+  it('keeps the rows in visual order in the DOM once scrolling stops', async () => {
+    renderWithStore(<JobsScreen />, fakeApi({ 'jobs:list': async () => ({ jobs: jobs(200), nextCursor: null }) }));
+    await screen.findByText('job-00000');
+    const scroller = screen.getByTestId('jobs-scroll');
+    for (const top of [1000, 2500, 4000]) {
+      scroller.scrollTop = top;
+      fireEvent.scroll(scroller);
+      await act(async () => new Promise((r) => setTimeout(r, 20)));
+    }
+    const order = (): number[] => screen.getAllByRole('row').map((r) => Number(r.getAttribute('data-index') ?? -1)).filter((i) => i >= 0);
+    await waitFor(() => expect(order()[0]).toBeGreaterThan(90));
+    // After the virtualizer's scroll-end delay (150 ms), the DOM order is the order on screen.
+    await waitFor(() => {
+      const now = order();
+      expect(now).toEqual(now.slice().sort((a, b) => a - b));
+    });
+    expect(order()[0]).toBe(Math.floor(4000 / 38) - 3);
+  });
+
+  it('links a row\'s id to its job while the pointer is on the row', async () => {
+    const { store } = renderWithStore(<JobsScreen />, fakeApi({ 'jobs:list': async () => ({ jobs: jobs(2), nextCursor: null }) }));
+    await screen.findByText('job-00000');
+    const row = screen.getAllByRole('row').find((r) => r.getAttribute('data-index') === '1')!;
+    expect(within(row).queryByRole('link')).toBeNull();
+    fireEvent.mouseOver(within(row).getByText('job-00001'));
+    fireEvent.click(within(row).getByRole('link', { name: 'job-00001' }));
+    expect(store.getState().ui.route).toEqual({ name: 'job', id: 'job-00001' });
+    fireEvent.mouseLeave(row);
+    expect(within(row).queryByRole('link')).toBeNull();
+  });
+
+  it('moves the focus by exactly as many rows as keys were pressed, also while rows are still rendering', async () => {
+    // jsdom does not scroll: scrollTo sets scrollTop and fires the scroll event, as a browser does,
+    // and the scroll box is as tall as its 200 rows.
+    Object.defineProperty(HTMLElement.prototype, 'scrollHeight', { configurable: true, get: () => 200 * 38 });
+    Object.defineProperty(HTMLElement.prototype, 'scrollTo', {
+      configurable: true,
+      value(this: HTMLElement, options?: ScrollToOptions | number) {
+        this.scrollTop = typeof options === 'object' ? (options.top ?? this.scrollTop) : (options ?? 0);
+        this.dispatchEvent(new Event('scroll'));
+      },
+    });
+    try {
+      renderWithStore(<JobsScreen />, fakeApi({ 'jobs:list': async () => ({ jobs: jobs(200), nextCursor: null }) }));
+      await screen.findByText('job-00000');
+      const rowAt = (i: number) => screen.getAllByRole('row').find((r) => r.getAttribute('data-index') === String(i));
+      rowAt(0)!.focus();
+      // Keys as a browser delivers them, outside act(): React renders the rows of the new scroll
+      // offset later, so the next keys still reach the row that has the focus.
+      (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = false;
+      const press = (key: string): void => void document.activeElement!.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true }));
+      for (let k = 0; k < 3; k++) press('PageDown');
+      press('ArrowDown');
+      expect(rowAt(46)).toBeUndefined(); // not rendered yet
+      await waitFor(() => expect(document.activeElement?.getAttribute('data-index')).toBe('46'));
+    } finally {
+      (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+      delete (HTMLElement.prototype as { scrollTo?: unknown }).scrollTo;
+      delete (HTMLElement.prototype as { scrollHeight?: unknown }).scrollHeight;
+    }
   });
 });

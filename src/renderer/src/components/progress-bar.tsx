@@ -1,5 +1,9 @@
-/** An accessible progress bar (role="progressbar" with its value and label). */
-import type { JSX } from 'react';
+/**
+ * An accessible progress bar (role="progressbar" with its value and label). One element: the fill
+ * is its background (a gradient up to `--progress`) and the figure its text, so a table showing
+ * one per row adds a single box per row to lay out and paint.
+ */
+import type { CSSProperties, JSX } from 'react';
 
 export interface ProgressBarProps {
   value: number;
@@ -10,10 +14,19 @@ export interface ProgressBarProps {
 /** Render progress 0–100 with an accessible name and the numeric value. */
 export function ProgressBar({ value, label, message }: ProgressBarProps): JSX.Element {
   const v = Math.max(0, Math.min(100, Number.isFinite(value) ? value : 0));
+  const rounded = Math.round(v);
   return (
-    <div className="progress" role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(v)} aria-valuetext={message ? `${Math.round(v)} % — ${message}` : `${Math.round(v)} %`}>
-      <div className="progress-fill" style={{ width: `${v}%` }} />
-      <span className="progress-text">{Math.round(v)} %</span>
+    <div
+      className="progress"
+      role="progressbar"
+      aria-label={label}
+      aria-valuemin={0}
+      aria-valuemax={100}
+      aria-valuenow={rounded}
+      aria-valuetext={message ? `${rounded} % — ${message}` : `${rounded} %`}
+      style={{ '--progress': `${v}%` } as CSSProperties}
+    >
+      {rounded} %
     </div>
   );
 }

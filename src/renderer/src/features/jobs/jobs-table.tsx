@@ -4,7 +4,7 @@
  * Enter opens a job, Space selects it.
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useCallback, useEffect, useRef, type JSX, type KeyboardEvent } from 'react';
+import { memo, useCallback, useEffect, useRef, type JSX, type KeyboardEvent } from 'react';
 import { useAppStore, useStoreApi } from '../../store/store-context';
 import { JOB_PAGE_SIZE, type JobSortField } from '../../store/jobs-slice';
 import { JobRow, ROW_HEIGHT } from './job-row';
@@ -16,9 +16,12 @@ import { JobRow, ROW_HEIGHT } from './job-row';
 const PREFETCH_ROWS = JOB_PAGE_SIZE;
 /**
  * Rows rendered beyond each edge of the view. Every rendered row costs style, layout and paint
- * on each scroll step that replaces it; a few rows hide the one frame a row takes to appear.
+ * on each scroll step that replaces it; three rows (a wheel notch is about 100 px) hide the one
+ * frame a row takes to appear.
  */
-const OVERSCAN_ROWS = 4;
+const OVERSCAN_ROWS = 3;
+/** How long a row moved to by the keyboard waits to be rendered and focused. */
+const PENDING_FOCUS_MS = 1000;
 
 const COLUMNS: Array<{ label: string; sort?: JobSortField; className?: string }> = [
   { label: 'ID', className: 'jcell-id' },
@@ -34,7 +37,8 @@ const COLUMNS: Array<{ label: string; sort?: JobSortField; className?: string }>
   { label: 'Worker' },
 ];
 
-function HeaderRow({ total }: { total: number }): JSX.Element {
+/** The header row; memoized, so the table's render on each scroll step does not render it. */
+const HeaderRow = memo(function HeaderRow({ total }: { total: number }): JSX.Element {
   const filters = useAppStore((s) => s.jobs.table.filters);
   const setFilters = useAppStore((s) => s.jobs.setFilters);
   const rowCount = useAppStore((s) => s.jobs.table.rows.length);
@@ -72,7 +76,7 @@ function HeaderRow({ total }: { total: number }): JSX.Element {
       <span className="visually-hidden">{total} jobs</span>
     </div>
   );
-}
+});
 
 /** The table; `total` is the best-known number of matching jobs (for the row count). */
 export function JobsTable({ total }: { total: number }): JSX.Element {
@@ -95,6 +99,19 @@ export function JobsTable({ total }: { total: number }): JSX.Element {
   });
   const items = virtualizer.getVirtualItems();
   const lastIndex = items.at(-1)?.index ?? 0;
+  // Rows are keyed by slot, `index % slots`, with `slots` the most rows ever in view at once (it
+  // only grows): the rows in view are a contiguous run of indexes, so the keys are unique, and a
+  // row scrolled out hands its element to the row scrolled in (a re-render with new props, not an
+  // unmount and a mount). Keyed by `items.length`, which changes by one as the view straddles a
+  // row boundary, every row was remounted whenever it did.
+  const slotsRef = useRef(0);
+  slotsRef.current = Math.max(slotsRef.current, items.length);
+  const slots = slotsRef.current;
+  // While the view scrolls, the rows are in the DOM in slot order: each row element stays where it
+  // is and only its text and position change (React would otherwise move the elements that wrap
+  // around, and a moved element is styled and laid out from scratch). When scrolling stops they
+  // are put back in visual order, so the reading and Tab order follow the rows on screen.
+  const rendered = virtualizer.isScrolling ? items.slice().sort((a, b) => (a.index % slots) - (b.index % slots)) : items;
 
   useEffect(() => {
     // loadMore itself skips while a page is in flight; the arrival of a page changes rowCount,
@@ -106,16 +123,38 @@ export function JobsTable({ total }: { total: number }): JSX.Element {
   // not re-rendered when only the number of loaded rows changed.
   const rowCountRef = useRef(rowCount);
   rowCountRef.current = rowCount;
+  // The row that arrow keys moved to, until it is rendered and focused: rows of a new scroll
+  // offset render in a later task, and keys pressed meanwhile step on from it, not from the row
+  // that still has the focus (which lost steps when keys repeat quickly). Forgotten after a
+  // second (a row that never rendered, e.g. after a refresh, must not steer later keys).
+  const pendingFocusRef = useRef<{ index: number; at: number } | null>(null);
+  const focusPending = useCallback((): void => {
+    const pending = pendingFocusRef.current;
+    if (!pending) return;
+    if (performance.now() - pending.at > PENDING_FOCUS_MS) {
+      pendingFocusRef.current = null;
+      return;
+    }
+    const row = scrollRef.current?.querySelector<HTMLElement>(`[data-index="${pending.index}"]`);
+    if (!row) return;
+    pendingFocusRef.current = null;
+    row.focus({ preventScroll: true });
+  }, []);
+  // After every render: the pending row may have just been rendered.
+  useEffect(focusPending);
   const onRowKeyDown = useCallback(
     (e: KeyboardEvent<HTMLDivElement>, index: number) => {
       const step = e.key === 'ArrowDown' ? 1 : e.key === 'ArrowUp' ? -1 : e.key === 'PageDown' ? 15 : e.key === 'PageUp' ? -15 : 0;
       if (step === 0) return;
       e.preventDefault();
-      const target = Math.max(0, Math.min(rowCountRef.current - 1, index + step));
+      const pending = pendingFocusRef.current;
+      const from = pending && performance.now() - pending.at <= PENDING_FOCUS_MS ? pending.index : index;
+      const target = Math.max(0, Math.min(rowCountRef.current - 1, from + step));
+      pendingFocusRef.current = { index: target, at: performance.now() };
       virtualizer.scrollToIndex(target, { align: 'auto' });
-      requestAnimationFrame(() => scrollRef.current?.querySelector<HTMLElement>(`[data-index="${target}"]`)?.focus());
+      focusPending();
     },
-    [virtualizer],
+    [virtualizer, focusPending],
   );
 
   return (
@@ -123,10 +162,8 @@ export function JobsTable({ total }: { total: number }): JSX.Element {
       <HeaderRow total={total} />
       <div className="jscroll" ref={scrollRef} data-testid="jobs-scroll">
         <div className="jspacer" style={{ height: virtualizer.getTotalSize() }} role="rowgroup">
-          {items.map((item) => (
-            // Keyed by slot, not by job: rows scrolled out are reused for the rows scrolled in
-            // (a re-render with new props instead of an unmount and a mount).
-            <JobRow key={item.index % items.length} index={item.index} top={item.start} onKeyDown={onRowKeyDown} />
+          {rendered.map((item) => (
+            <JobRow key={item.index % slots} index={item.index} top={item.start} onKeyDown={onRowKeyDown} />
           ))}
         </div>
       </div>
