@@ -14,9 +14,9 @@
 import { AppError } from '../../../../shared/errors';
 import type { JobAttempt, JobLogLine, JobPage, JobRecord, JobStatus, ParsedJobListQuery } from '../../../../shared/model';
 import * as cancels from './redis-cancel';
-import { RedisClaims } from './redis-claims';
+import { READY_MAX_AGE_MS, RedisClaims } from './redis-claims';
 import * as engines from './redis-engines';
-import { applyOutcomes, writeProgressAndLogs } from './redis-outcomes';
+import { applyOutcomes, unclaim, writeProgressAndLogs } from './redis-outcomes';
 import { RedisRatePools } from './redis-rate-pools';
 import { RedisScheduleStore } from './redis-schedule-store';
 import { mergeEffects, RedisDependencies } from './redis-dependencies';
@@ -87,6 +87,7 @@ export class RedisBackend implements QueueBackend {
     this.dependencies = new RedisDependencies(() => this.ctx);
     this.schedules = new RedisScheduleStore(() => this.ctx, (fn) => this.op(fn), (jobs) => this.insertJobs(jobs));
     this.claims = new RedisClaims(() => this.ctx, { lockMs: this.lockMs, stalledIntervalMs: options.stalledIntervalMs ?? 30_000 });
+    this.claims.release = (jobs) => this.op(() => unclaim(this.ctx, this.claims, jobs));
   }
 
   /* ------------------------------------------------------------------ lifecycle */
@@ -98,6 +99,7 @@ export class RedisBackend implements QueueBackend {
     this.opened = true;
     this.timers.push(setInterval(() => void (this.rebuilding ? undefined : this.claims.renewLocks()), Math.max(250, Math.floor(this.lockMs / 3))));
     this.timers.push(setInterval(() => void this.watchdog(), 2000));
+    this.timers.push(setInterval(() => void this.releaseStale(), Math.ceil(READY_MAX_AGE_MS / 4)));
     for (const t of this.timers) t.unref();
   }
 
@@ -131,10 +133,20 @@ export class RedisBackend implements QueueBackend {
     this.sub = null;
   }
 
+  /** Jobs fetched ahead that no claim took in time go back to waiting (kept for later if Redis fails). */
+  private async releaseStale(): Promise<void> {
+    if (this.rebuilding || !this.ctx) return;
+    const stale = this.claims.takeStale(Date.now());
+    if (stale.length) await this.claims.release(stale).catch(() => this.claims.putBack(stale));
+  }
+
   async close(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     await this.rebuilding;
+    // Jobs fetched ahead and never handed out go back to waiting, their attempt not counted.
+    const ready = this.ctx ? this.claims.takeAllReady() : [];
+    if (ready.length) await this.claims.release(ready).catch(() => undefined);
     await this.disconnect();
     this.opened = false;
   }

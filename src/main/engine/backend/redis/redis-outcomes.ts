@@ -3,36 +3,26 @@
  *
  * An outcome is BullMQ's own move (completed → moveToFinished, failed/cancelled → moveToFinished
  * as failed: the engine decided, BullMQ must not retry; retrying → moveToDelayed(runAt); released
- * → moveJobFromActiveToWait) followed, in the same MULTI, by jhSettle writing JobHandle's fields.
- * So a reader never sees a job moved without its fields (a cancelled job read as a plain BullMQ
- * failure, a retry read as scheduled), and a batch costs one round trip per queue. A stale outcome
- * (the lock is gone, or the job no longer runs that attempt) is skipped by both scripts.
+ * → moveJobFromActiveToWait). A batch's moves are followed, in the same MULTI, by one
+ * jhSettleMany writing JobHandle's fields of each. So a reader never sees a job moved without its
+ * fields (a cancelled job read as a plain BullMQ failure, a retry read as scheduled). A stale
+ * outcome (the lock is gone, or the job no longer runs that attempt) is skipped by both.
+ *
+ * While a queue has a backlog, moveToFinished also fetches the queue's next job (BullMQ's own
+ * fetch-next, as a plain BullMQ Worker does), and jhSettleMany marks those jobs as this engine's in
+ * the same MULTI: about one script call per job in all, claim included. Those jobs wait in
+ * RedisClaims ("ready") for the dispatcher's next claim.
  */
-import type { Worker } from 'bullmq';
 import type { JobAttempt } from '../../../../shared/model';
 import type { JobOutcome, WriteBatch } from '../queue-backend';
-import type { Claim, RedisClaims } from './redis-claims';
+import { movedJob, type BullMoves, type BullTransaction, type Claim, type MarkedJob, type ReadyJob, type RedisClaims } from './redis-claims';
 import type { RedisContext } from './redis-context';
 import { F } from './redis-job-codec';
 import { formatLogRow } from './redis-logs';
-import type { JhUpdateOp } from './redis-scripts';
+import type { JhUpdateOp, MarkedHead } from './redis-scripts';
 
-/** The parts of BullMQ's Redis backend (public in its typings) used to queue a move in our MULTI. */
-interface BullMoves {
-  client: Promise<{ multi(): BullTransaction }>;
-  moveToFinishedKeys: unknown[];
-  moveToCompletedArgs(job: { id: string; opts: object }, returnvalue: string, remove: boolean, token: string, fetchNext?: boolean): unknown[];
-  moveToFailedArgs(job: { id: string; opts: object }, reason: string, remove: boolean, token: string, fetchNext?: boolean): unknown[];
-  moveToDelayedArgs(id: string, timestamp: number, token: string, delay: number, opts?: { skipAttempt?: boolean }): unknown[];
-  execCommand(client: BullTransaction, name: string, args: unknown[]): unknown;
-  keys: Record<string, string>;
-  toKey(type: string): string;
-}
-
-interface BullTransaction {
-  jhSettle(...args: string[]): unknown;
-  exec(): Promise<Array<[Error | null, unknown]> | null>;
-}
+/** Outcomes per MULTI. */
+const OUTCOME_CHUNK = 48;
 
 type SettleOp = JhUpdateOp & { att: number; where: 'z' | 'w'; mark?: 'cancelled' | 'retrying' };
 
@@ -82,16 +72,19 @@ function settleOp(o: JobOutcome): SettleOp {
   };
 }
 
-/** Queue BullMQ's move of one outcome on `m`; returns the target set of the move. */
-function queueMove(b: BullMoves, m: BullTransaction, o: JobOutcome, claim: Claim): string {
+/**
+ * Queue BullMQ's move of one outcome on `m` (moveToFinished fetching the queue's next job when
+ * `fetchNext`); returns the target set of the move.
+ */
+function queueMove(b: BullMoves, m: BullTransaction, o: JobOutcome, claim: Claim, fetchNext: boolean): string {
   const job = { id: o.id, opts: claim.opts };
   switch (o.kind) {
     case 'completed':
-      b.execCommand(m, 'moveToFinished', b.moveToCompletedArgs(job, JSON.stringify(o.result ?? null), false, claim.token, false));
+      b.execCommand(m, 'moveToFinished', b.moveToFinishedArgs(job, JSON.stringify(o.result ?? null), 'returnvalue', false, 'completed', claim.token, Date.now(), fetchNext));
       return 'completed';
     case 'failed':
     case 'cancelled':
-      b.execCommand(m, 'moveToFinished', b.moveToFailedArgs(job, o.error.message, false, claim.token, false));
+      b.execCommand(m, 'moveToFinished', b.moveToFinishedArgs(job, o.error.message, 'failedReason', false, 'failed', claim.token, Date.now(), fetchNext));
       return 'failed';
     case 'retrying': {
       const now = Date.now();
@@ -110,11 +103,13 @@ function queueMove(b: BullMoves, m: BullTransaction, o: JobOutcome, claim: Claim
 }
 
 /**
- * Apply outcomes: per queue one MULTI holding, for each outcome, BullMQ's move and jhSettle.
+ * Apply outcomes: per queue MULTIs (of up to OUTCOME_CHUNK outcomes) holding each outcome's
+ * BullMQ move, then one jhSettleMany for them all.
  * Outcomes of jobs not held here (recovery of another engine's jobs) use the lock-free token
- * '0' after checking that the job still runs that attempt. Returns the jobs with dependents
- * that reached a terminal status (their dependents are resolved next; jobs without are not
- * looked up again).
+ * '0' after checking that the job still runs that attempt. A completion of a job held here, in a
+ * queue with a backlog, fetches the queue's next job (kept ready in `claims`). Returns the jobs
+ * with dependents that reached a terminal status (their dependents are resolved next; jobs
+ * without are not looked up again).
  */
 export async function applyOutcomes(
   ctx: RedisContext,
@@ -130,35 +125,111 @@ export async function applyOutcomes(
       if (!snap || snap.state !== 'active' || Number(snap.hash[F.attempts] ?? 0) !== o.attempt) continue;
       claim = { queue: snap.queue, token: '0', name: snap.hash.name ?? '', opts: parseOpts(snap.hash.opts) };
     }
-    byQueue.set(claim.queue, [...(byQueue.get(claim.queue) ?? []), { o, claim }]);
+    let list = byQueue.get(claim.queue);
+    if (!list) byQueue.set(claim.queue, (list = []));
+    list.push({ o, claim });
+  }
+  const now = Date.now();
+  const engineId = claims.engineId;
+  // MULTIs of at most OUTCOME_CHUNK outcomes, all sent at once: Redis runs the first while the
+  // engine still builds the next, and the engine reads the first replies while Redis runs the rest.
+  const chunks: Array<[string, Array<{ o: JobOutcome; claim: Claim }>]> = [];
+  for (const [queue, list] of byQueue) {
+    for (let i = 0; i < list.length; i += OUTCOME_CHUNK) chunks.push([queue, list.slice(i, i + OUTCOME_CHUNK)]);
   }
   await Promise.all(
-    [...byQueue].map(async ([queue, list]) => {
-      const w: Worker = claims.worker(queue);
-      const b = w.backend as unknown as BullMoves;
+    chunks.map(async ([queue, list]) => {
+      const b = claims.bull(queue);
       const m = (await b.client).multi();
       const k = ctx.keys;
+      const jobPrefix = b.keys['']!;
+      const fetching = engineId !== null && claims.wantsNext(queue);
+      const fetched: Array<{ token: string; worker: string } | null> = [];
+      const items: Array<{ id: string; t: string; op: SettleOp; tok?: string; wk?: string }> = [];
       for (const { o, claim } of list) {
-        const target = queueMove(b, m, o, claim);
-        m.jhSettle(
-          k.job(queue, o.id), k.logs(queue, o.id), k.q(queue, target), k.q(queue, 'active'), k.q(queue, 'prioritized'),
-          k.q(queue, 'paused'), k.q(queue, 'jh:cancelled'), k.q(queue, 'jh:retrying'),
-          JSON.stringify(settleOp(o)), o.id,
-        );
+        const fetch = fetching && claim.token !== '0' && (o.kind === 'completed' || o.kind === 'failed' || o.kind === 'cancelled');
+        const target = queueMove(b, m, o, claim, fetch);
+        const worker = o.worker ?? '';
+        fetched.push(fetch ? { token: claim.token, worker } : null);
+        items.push(fetch ? { id: o.id, t: target, op: settleOp(o), tok: claim.token, wk: worker } : { id: o.id, t: target, op: settleOp(o) });
       }
+      // Every move first, then one jhSettleMany for all of them: the MULTI runs as one, so no
+      // reader sees a job moved without its fields.
+      m.jhSettleMany(k.q(queue, 'active'), jobPrefix, engineId ?? '', String(now), JSON.stringify(items));
       const res = await m.exec();
       if (!res) throw new Error(`the outcome transaction of queue ${queue} was aborted`);
+      const [settleErr, settled] = res[list.length] ?? [new Error('no reply'), null];
+      if (settleErr) throw settleErr;
+      const [codes, marks] = settled as [number[], Array<MarkedHead | null>];
       // Settled or stale: either way this engine no longer holds the job.
+      const next: Array<{ job: MarkedJob; worker: string }> = [];
+      const unmarked = new Map<string, Array<{ job: MarkedJob; worker: string }>>();
+      let empty = false;
       list.forEach(({ o }, i) => {
         claims.held.delete(o.id);
-        const hasDependents = Number(res[i * 2 + 1]?.[1] ?? 0) === 2;
+        const hasDependents = Number(codes[i] ?? 0) === 2;
         if (hasDependents && (o.kind === 'completed' || o.kind === 'failed' || o.kind === 'cancelled')) finished.push({ id: o.id, status: o.kind });
+        const f = fetched[i];
+        if (!f) return;
+        const move = res[i]?.[1];
+        const got = movedJob(move, marks[i], f.token);
+        if (!got) {
+          if (move === 0 || Array.isArray(move)) empty = true; // moved, nothing to fetch
+          return;
+        }
+        if (got.marked) next.push({ job: got.job, worker: f.worker });
+        else {
+          const l = unmarked.get(f.worker) ?? [];
+          l.push({ job: got.job, worker: f.worker });
+          unmarked.set(f.worker, l);
+        }
       });
+      if (empty) claims.noBacklog(queue);
+      for (const [worker, l] of unmarked) {
+        for (const job of await claims.markById({ engineId: engineId!, worker, now }, queue, l.map((x) => x.job))) next.push({ job, worker });
+      }
+      claims.addReady(queue, next, now);
       const failure = res.find(([err]) => err && !/lock|not in the active|Missing key|not in active/i.test(err.message));
       if (failure?.[0]) throw failure[0];
     }),
   );
   return finished;
+}
+
+/**
+ * Hand jobs fetched ahead back to waiting (no claim took them in time, the governor holds them
+ * back, or the engine stops): BullMQ's moveJobFromActiveToWait with, in the same MULTI, jhSettle
+ * undoing the marking (the attempt is not counted; a cancel requested meanwhile stays flagged).
+ */
+export async function unclaim(ctx: RedisContext, claims: RedisClaims, jobs: readonly ReadyJob[]): Promise<void> {
+  const byQueue = new Map<string, ReadyJob[]>();
+  for (const r of jobs) {
+    let list = byQueue.get(r.job.queue);
+    if (!list) byQueue.set(r.job.queue, (list = []));
+    list.push(r);
+  }
+  const at = String(Date.now());
+  await Promise.all(
+    [...byQueue].map(async ([queue, list]) => {
+      const b = claims.bull(queue);
+      const m = (await b.client).multi();
+      const k = ctx.keys;
+      for (const { job } of list) {
+        const claim = claims.held.get(job.id);
+        if (!claim) continue;
+        b.execCommand(m, 'moveJobFromActiveToWait', [
+          ...['active', 'wait', 'stalled', 'paused', 'meta', 'limiter', 'prioritized', 'marker', 'events'].map((x) => b.keys[x]),
+          job.id,
+          claim.token,
+          b.toKey(job.id),
+        ]);
+        const op: SettleOp = { att: job.attempt, where: 'w', set: { [F.updated]: at }, del: [F.engine, F.worker, F.started], incr: [F.attempts, -1] };
+        m.jhSettle(k.job(queue, job.id), b.keys['']!, job.id, 'wait', JSON.stringify(op), '', '', '', '');
+        claims.held.delete(job.id);
+      }
+      await m.exec();
+    }),
+  );
 }
 
 function parseOpts(raw: string | undefined): Record<string, unknown> {

@@ -77,53 +77,147 @@ return false
 `;
 
 /**
- * jhSettle — JobHandle's fields of an outcome, queued in the same MULTI right after BullMQ's own
- * move (moveToFinished / moveToDelayed / moveJobFromActiveToWait), so that no reader ever sees the
- * job moved without them. Applied only when that move happened: the job left `active`, its attempt
- * is still `op.att`, and it sits where the move puts it.
- * KEYS: 1 job, 2 logs, 3 target (completed/failed/delayed zset, or the wait list), 4 active,
- *       5 prioritized, 6 paused, 7 JobHandle cancelled zset, 8 JobHandle retrying set
- * ARGV[1] JSON JhUpdateOp plus { att, where: 'z'|'w', mark?: 'cancelled'|'retrying' }; ARGV[2] id
- * Returns 2 applied to a job that has dependents (`jh:hasdeps`), 1 applied, 0 skipped (the move
- * did not happen: a stale outcome).
+ * MARK_HEAD — a Lua fragment shared by jhSettle, jhSettleMany (markJob) and jhClaimHead: mark the job BullMQ just moved to
+ * active in the same MULTI (moveToActive, or moveToFinished's fetch-next) as this engine's attempt.
+ * BullMQ pushes the job it moves to active at the head of the active list (RPOPLPUSH / LPUSH), and
+ * locks it with the token of the move; the MULTI runs atomically, so the head of `active` whose
+ * lock holds that token is that job (a unique token per move, so an empty move matches nothing).
+ * Marking = what jhClaim did: engine, worker, start, attempt + 1; a cancel requested while the job
+ * was being claimed (`jh:cx`) is kept and reported.
+ * Needs: KEYS active and retrying set; ARGV job key prefix, token, engine, worker, now.
+ * Returns { id, attempt, base, cancelRequested (0|1) }, or false when no job was moved.
  */
-const JH_SETTLE = `
-local id = ARGV[2]
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if redis.call('LPOS', KEYS[4], id) then return 0 end
-local op = cjson.decode(ARGV[1])
-if tostring(redis.call('HGET', KEYS[1], 'jh:att')) ~= tostring(op.att) then return 0 end
-if op.where == 'z' then
-  if not redis.call('ZSCORE', KEYS[3], id) then return 0 end
-else
-  if not (redis.call('LPOS', KEYS[3], id) or redis.call('ZSCORE', KEYS[5], id) or redis.call('LPOS', KEYS[6], id)) then return 0 end
+const MARK_HEAD = `
+local function markJob(jk, id, engine, worker, now, retryingKey)
+  redis.call('HSET', jk, 'jh:eng', engine, 'jh:wk', worker, 'jh:start', now, 'jh:upd', now, 'progress', '0')
+  redis.call('HDEL', jk, 'jh:st', 'jh:pmsg')
+  local att = redis.call('HINCRBY', jk, 'jh:att', 1)
+  redis.call('SREM', retryingKey, id)
+  local h = redis.call('HMGET', jk, 'jh:base', 'jh:cx')
+  local cx = 0
+  if h[2] == '1' then cx = 1 end
+  return {id, att, tonumber(h[1]) or 0, cx}
 end
-if op.set then
-  local args = {}
-  for k, v in pairs(op.set) do table.insert(args, k); table.insert(args, tostring(v)) end
-  if #args > 0 then redis.call('HSET', KEYS[1], unpack(args)) end
+local function markHead(activeKey, retryingKey, jobPrefix, token, engine, worker, now)
+  local id = redis.call('LINDEX', activeKey, 0)
+  if not id then return false end
+  local jk = jobPrefix .. id
+  if redis.call('GET', jk .. ':lock') ~= token then return false end
+  return markJob(jk, id, engine, worker, now, retryingKey)
 end
-if op.del and #op.del > 0 then redis.call('HDEL', KEYS[1], unpack(op.del)) end
-if op.incr then redis.call('HINCRBY', KEYS[1], op.incr[1], op.incr[2]) end
-if op.hist then
-  local started = tonumber(redis.call('HGET', KEYS[1], 'jh:start')) or op.hist.finishedAt
-  op.hist.startedAt = started
-  op.hist.durationMs = op.hist.finishedAt - started
-  local raw = redis.call('HGET', KEYS[1], 'jh:hist')
-  local h = {}
-  if raw then h = cjson.decode(raw) end
-  table.insert(h, op.hist)
-  redis.call('HSET', KEYS[1], 'jh:hist', cjson.encode(h))
-end
-if op.zscore and op.where == 'z' then redis.call('ZADD', KEYS[3], 'XX', op.zscore, id) end
-if op.mark == 'cancelled' then redis.call('ZADD', KEYS[7], op.zscore, id) end
-if op.mark == 'retrying' then redis.call('SADD', KEYS[8], id) end
-if redis.call('HEXISTS', KEYS[1], 'jh:hasdeps') == 1 then return 2 end
-return 1
 `;
 
 /**
- * jhClaim — mark a job just taken by BullMQ's moveToActive as this engine's attempt.
+ * SETTLE_ONE — a Lua fragment: apply one outcome's JobHandle fields (see jhSettle). `op` is the
+ * decoded JhUpdateOp plus { att, where, mark }. Returns 2 applied to a job with dependents, 1
+ * applied, 0 skipped (stale: the move did not happen).
+ */
+const SETTLE_ONE = `
+local function settleOne(P, job, id, target, op)
+  if redis.call('EXISTS', job) == 0 then return 0 end
+  if tostring(redis.call('HGET', job, 'jh:att')) ~= tostring(op.att) then return 0 end
+  if op.where == 'z' then
+    if not redis.call('ZSCORE', target, id) then return 0 end
+  else
+    if redis.call('LPOS', P .. 'active', id) then return 0 end
+    if not (redis.call('LPOS', target, id) or redis.call('ZSCORE', P .. 'prioritized', id) or redis.call('LPOS', P .. 'paused', id)) then return 0 end
+  end
+  if op.set then
+    local args = {}
+    for k, v in pairs(op.set) do table.insert(args, k); table.insert(args, tostring(v)) end
+    if #args > 0 then redis.call('HSET', job, unpack(args)) end
+  end
+  if op.del and #op.del > 0 then redis.call('HDEL', job, unpack(op.del)) end
+  if op.incr then redis.call('HINCRBY', job, op.incr[1], op.incr[2]) end
+  if op.hist then
+    local started = tonumber(redis.call('HGET', job, 'jh:start')) or op.hist.finishedAt
+    op.hist.startedAt = started
+    op.hist.durationMs = op.hist.finishedAt - started
+    local raw = redis.call('HGET', job, 'jh:hist')
+    local h = {}
+    if raw then h = cjson.decode(raw) end
+    table.insert(h, op.hist)
+    redis.call('HSET', job, 'jh:hist', cjson.encode(h))
+  end
+  if op.zscore and op.where == 'z' then redis.call('ZADD', target, 'XX', op.zscore, id) end
+  if op.mark == 'cancelled' then redis.call('ZADD', P .. 'jh:cancelled', op.zscore, id) end
+  if op.mark == 'retrying' then redis.call('SADD', P .. 'jh:retrying', id) end
+  if redis.call('HEXISTS', job, 'jh:hasdeps') == 1 then return 2 end
+  return 1
+end
+`;
+
+/**
+ * jhSettle — JobHandle's fields of one outcome, queued in the same MULTI right after BullMQ's own
+ * move (moveToFinished / moveToDelayed / moveJobFromActiveToWait), so that no reader ever sees the
+ * job moved without them. Batches of outcomes use jhSettleMany; this one settles single moves
+ * (handing fetched jobs back to waiting). Applied only when that move happened: its attempt is still `op.att`,
+ * and it sits where the move puts it (the target zset, which excludes `active`; or, for a move
+ * back to waiting, no longer `active` and in wait/prioritized/paused).
+ * When the move was moveToFinished with fetch-next (ARGV[5], the token, not ''), the job BullMQ
+ * fetched is marked as this engine's in the same script (MARK_HEAD).
+ * KEYS[1] the job. The queue's other keys are its BullMQ key prefix ARGV[1] (same slot) plus
+ * `active`, `prioritized`, `paused`, `jh:cancelled` (zset), `jh:retrying` (set), and the target
+ * ARGV[3] (completed/failed/delayed zset, or `wait`).
+ * ARGV: 1 key prefix, 2 id, 3 target, 4 JSON JhUpdateOp plus { att, where: 'z'|'w',
+ * mark?: 'cancelled'|'retrying' }, 5 token of the fetch ('' none), 6 engine, 7 worker, 8 now.
+ * Returns { code, next }: code 2 applied to a job that has dependents (`jh:hasdeps`), 1 applied,
+ * 0 skipped (the move did not happen: a stale outcome); next as MARK_HEAD returns it.
+ */
+const JH_SETTLE = `${MARK_HEAD}${SETTLE_ONE}
+local P, id = ARGV[1], ARGV[2]
+local code = settleOne(P, KEYS[1], id, P .. ARGV[3], cjson.decode(ARGV[4]))
+local nxt = false
+if ARGV[5] ~= '' then nxt = markHead(P .. 'active', P .. 'jh:retrying', P, ARGV[5], ARGV[6], ARGV[7], ARGV[8]) end
+return {code, nxt}
+`;
+
+/**
+ * jhSettleMany — jhSettle for a batch of outcomes of one queue, queued in the same MULTI right
+ * after their BullMQ moves (one script call for the batch). The jobs that the moves fetched
+ * (moveToFinished with fetch-next) are the head of `active`, one per successful fetch, each locked
+ * with its outcome's token: they are found there by their lock and marked as this engine's.
+ * KEYS[1] the queue's `active` list. ARGV: 1 key prefix, 2 engine, 3 now, 4 JSON array of
+ * { id, t: target, op (as jhSettle's), tok?: token of the fetch, wk?: worker }.
+ * Returns { codes, marks }: per outcome, jhSettle's code and the fetched job marked (MARK_HEAD's
+ * answer) or false.
+ */
+const JH_SETTLE_MANY = `${MARK_HEAD}${SETTLE_ONE}
+local P, engine, now = ARGV[1], ARGV[2], ARGV[3]
+local items = cjson.decode(ARGV[4])
+local codes, marks, want, nwant = {}, {}, {}, 0
+for i, it in ipairs(items) do
+  codes[i] = settleOne(P, P .. it.id, it.id, P .. it.t, it.op)
+  marks[i] = false
+  if it.tok then want[it.tok] = i; nwant = nwant + 1 end
+end
+if nwant > 0 then
+  for _, id in ipairs(redis.call('LRANGE', KEYS[1], 0, nwant - 1)) do
+    local jk = P .. id
+    local tok = redis.call('GET', jk .. ':lock')
+    local i = tok and want[tok]
+    if i then
+      want[tok] = nil
+      marks[i] = markJob(jk, id, engine, items[i].wk, now, P .. 'jh:retrying')
+    end
+  end
+end
+return {codes, marks}
+`;
+
+/**
+ * jhClaimHead — queued in a MULTI right after BullMQ's moveToActive: mark the job it moved, if
+ * any (MARK_HEAD). KEYS: 1 active, 2 JobHandle retrying set. ARGV: 1 job key prefix, 2 token,
+ * 3 engine, 4 worker, 5 now. Returns MARK_HEAD's answer.
+ */
+const JH_CLAIM_HEAD = `${MARK_HEAD}
+return markHead(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
+`;
+
+/**
+ * jhClaim — mark a job just taken by BullMQ's moveToActive as this engine's attempt (used when
+ * the job was taken outside a MULTI that could mark it: claims that the governor constrains, and
+ * the fallback when MARK_HEAD found no job for a move that returned one).
  * KEYS: 1 job, 2 JobHandle retrying set. ARGV: 1 engine, 2 worker, 3 now, 4 id.
  * A cancel requested while the job was being claimed (`jh:cx`) is kept, so the engine sees it.
  * Returns { attempt, base, cancelRequested (0|1) }, or {-1, 0, 0} when the job is gone.
@@ -308,11 +402,16 @@ export interface JhUpdateOp {
   zscore?: string;
 }
 
+/** MARK_HEAD's answer: the marked job's id, attempt, attempts before the last restart, cancel requested (0|1). */
+export type MarkedHead = [string, number, number, number];
+
 export interface ScriptedClient {
   jhUpdate(jobKey: string, logsKey: string, zsetKey: string, op: string, id: string): Promise<number>;
   jhCancelWaiting(...args: string[]): Promise<number>;
   jhReserveIds(indexKey: string, ...pairs: string[]): Promise<string | null>;
-  jhSettle(...args: string[]): Promise<number>;
+  jhSettle(jobKey: string, keyPrefix: string, id: string, target: string, op: string, token: string, engine: string, worker: string, now: string): Promise<[number, MarkedHead | null]>;
+  jhSettleMany(activeKey: string, keyPrefix: string, engine: string, now: string, items: string): Promise<[number[], Array<MarkedHead | null>]>;
+  jhClaimHead(activeKey: string, retryingKey: string, jobPrefix: string, token: string, engine: string, worker: string, now: string): Promise<MarkedHead | null>;
   jhDepResolve(todoKey: string, prefix: string, pre: string, status: string, now: string): Promise<string[]>;
   jhDepReopen(todoKey: string, prefix: string, pre: string): Promise<string[]>;
   jhParkFailed(jobKey: string, failedKey: string, waitingChildrenKey: string, cancelledKey: string, id: string, now: string, requireCode: string): Promise<number>;
@@ -326,8 +425,10 @@ export function defineScripts(client: RedisClient): RedisClient & ScriptedClient
   client.defineCommand('jhUpdate', { numberOfKeys: 3, lua: JH_UPDATE });
   client.defineCommand('jhCancelWaiting', { numberOfKeys: 10, lua: JH_CANCEL_WAITING });
   client.defineCommand('jhReserveIds', { numberOfKeys: 1, lua: JH_RESERVE_IDS });
-  client.defineCommand('jhSettle', { numberOfKeys: 8, lua: JH_SETTLE });
+  client.defineCommand('jhSettle', { numberOfKeys: 1, lua: JH_SETTLE });
+  client.defineCommand('jhSettleMany', { numberOfKeys: 1, lua: JH_SETTLE_MANY });
   client.defineCommand('jhClaim', { numberOfKeys: 2, lua: JH_CLAIM });
+  client.defineCommand('jhClaimHead', { numberOfKeys: 2, lua: JH_CLAIM_HEAD });
   client.defineCommand('jhDepResolve', { numberOfKeys: 1, lua: JH_DEP_RESOLVE });
   client.defineCommand('jhDepReopen', { numberOfKeys: 1, lua: JH_DEP_REOPEN });
   client.defineCommand('jhParkFailed', { numberOfKeys: 4, lua: JH_PARK_FAILED });
