@@ -8,7 +8,9 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { JobListQuery } from '../../src/shared/model';
 import { applyBatch } from '../../src/renderer/src/store/app-store';
 import { JobsScreen } from '../../src/renderer/src/features/jobs/jobs-screen';
-import { fakeApi, makeJob, NOW, renderWithStore } from './render-helpers';
+import { tableCount } from '../../src/renderer/src/features/jobs/jobs-table';
+import { createAppStore } from '../../src/renderer/src/store/app-store';
+import { fakeApi, makeJob, makeStats, NOW, renderWithStore } from './render-helpers';
 
 vi.mock('uplot', () => ({ default: class {} }));
 
@@ -173,5 +175,46 @@ describe('JobsScreen', () => {
       delete (HTMLElement.prototype as { scrollTo?: unknown }).scrollTo;
       delete (HTMLElement.prototype as { scrollHeight?: unknown }).scrollHeight;
     }
+  });
+
+  it('lays out the known total with placeholder rows, so the row count does not change as pages arrive', async () => {
+    const list = vi.fn(async (q: JobListQuery) => {
+      const from = q.cursor ? Number(q.cursor) : 0;
+      return { jobs: jobs(200, from), nextCursor: from + 200 < 1000 ? String(from + 200) : null };
+    });
+    const api = fakeApi({ 'jobs:list': list });
+    const store = createAppStore(api, { now: () => NOW });
+    store.setState((s) => ({ system: { ...s.system, stats: makeStats({ total: 1000 }) } }));
+    renderWithStore(<JobsScreen />, api, { store });
+    await screen.findByText('job-00000');
+    const scroller = screen.getByTestId('jobs-scroll');
+    const spacer = scroller.firstElementChild as HTMLElement;
+    expect(spacer.style.height).toBe(`${1000 * 38}px`);
+    // The first page, and the next one prefetched (a page ahead of the view).
+    await waitFor(() => expect(scroller.getAttribute('data-loaded-rows')).toBe('400'));
+    expect(spacer.style.height).toBe(`${1000 * 38}px`);
+    // Beyond the loaded rows: placeholders, and the next pages load (one after the other) up to there.
+    scroller.scrollTop = 500 * 38;
+    fireEvent.scroll(scroller);
+    await waitFor(() => expect(screen.getAllByText('Loading more jobs…').length).toBeGreaterThan(5));
+    await screen.findByText('job-00510');
+    expect(screen.queryAllByText('Loading more jobs…')).toHaveLength(0);
+    expect(list.mock.calls.map((c) => c[0].cursor)).toEqual([undefined, '200', '400', '600']);
+    expect(spacer.style.height).toBe(`${1000 * 38}px`);
+    // The rows were appended in place, in order.
+    expect(store.getState().jobs.table.rows.map((r) => r.id)).toEqual(jobs(800).map((j) => j.id));
+  });
+
+  it('counts rows: exactly the loaded ones at the end, the known total before, else blocks of placeholders', () => {
+    expect(tableCount(0, false, 0)).toBe(0);
+    expect(tableCount(350, false, 100_000)).toBe(350);
+    expect(tableCount(200, true, 100_000)).toBe(100_000);
+    expect(tableCount(99_800, true, 100_000)).toBe(100_000);
+    expect(tableCount(100_000, true, 100_000)).toBe(102_000); // more rows than the total said
+    expect(tableCount(200, true, 0)).toBe(201);
+    expect(tableCount(1999, true, 0)).toBe(2000);
+    expect(tableCount(2000, true, 0)).toBe(4000);
+    expect(tableCount(2200, true, 0)).toBe(4000);
+    expect(tableCount(4000, true, 0)).toBe(6000);
   });
 });

@@ -57,6 +57,7 @@ export interface LiveJob {
 
 export interface JobsTable {
   filters: JobFilters;
+  /** The loaded rows, in order. Append-only within one query (pages are pushed in place). */
   rows: JobRecord[];
   nextCursor: string | null;
   /** True once the first page arrived (an empty table then means "no jobs match"). */
@@ -144,11 +145,15 @@ export function createJobsSlice({ set, get, api }: SliceDeps<'jobs'>): JobsSlice
     try {
       const query = { ...filtersToQuery(table.filters), limit: JOB_PAGE_SIZE, ...(table.nextCursor ? { cursor: table.nextCursor } : {}) };
       const page = await api['jobs:list'](query);
-      set((s) =>
-        s.table.requestId !== requestId
-          ? {}
-          : { table: { ...s.table, rows: s.table.rows.concat(page.jobs), nextCursor: page.nextCursor, loaded: true, loading: false } },
-      );
+      set((s) => {
+        if (s.table.requestId !== requestId) return {};
+        // The page is appended in place: O(page), not a copy of every loaded row (100,000 rows are
+        // 500 pages). `rows` only grows within one query (a new query starts a new array), and the
+        // table is a new object, so selectors of `rows.length` and `rows[i]` see the new rows.
+        const rows = s.table.rows;
+        for (const job of page.jobs) rows.push(job);
+        return { table: { ...s.table, rows, nextCursor: page.nextCursor, loaded: true, loading: false } };
+      });
     } catch (err) {
       set((s) => (s.table.requestId !== requestId ? {} : { table: { ...s.table, loading: false, loaded: true, error: describeError(err) } }));
     }

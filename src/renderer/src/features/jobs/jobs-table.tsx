@@ -4,7 +4,7 @@
  * Enter opens a job, Space selects it.
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useCallback, useEffect, useRef, type JSX, type KeyboardEvent } from 'react';
+import { memo, useCallback, useEffect, useRef, useState, type JSX, type KeyboardEvent } from 'react';
 import { useAppStore, useStoreApi } from '../../store/store-context';
 import { JOB_PAGE_SIZE, type JobSortField } from '../../store/jobs-slice';
 import { JobRow, ROW_HEIGHT } from './job-row';
@@ -20,6 +20,11 @@ const PREFETCH_ROWS = JOB_PAGE_SIZE;
  * frame a row takes to appear.
  */
 const OVERSCAN_ROWS = 3;
+/**
+ * Without a known total, the table's row count grows in blocks of this many rows (placeholder rows
+ * stand for the rows not loaded yet): see `tableCount`.
+ */
+const COUNT_BLOCK = 10 * JOB_PAGE_SIZE;
 /** How long a row moved to by the keyboard waits to be rendered and focused. */
 const PENDING_FOCUS_MS = 1000;
 
@@ -78,13 +83,33 @@ const HeaderRow = memo(function HeaderRow({ total }: { total: number }): JSX.Ele
   );
 });
 
+/**
+ * The number of rows the virtualizer lays out: the loaded rows, then placeholder rows ("Loading
+ * more jobs…") for the rows still to come. It changes as rarely as possible, because each change
+ * makes react-virtual rebuild its measurements of every row (O(rows), on the page's arrival):
+ * while more pages remain it is the query's known total (`expected`), or else the loaded rows plus
+ * one rounded up to a block of COUNT_BLOCK rows (exact below one block); once the last page is in,
+ * exactly the loaded rows.
+ */
+export function tableCount(rowCount: number, hasMore: boolean, expected: number): number {
+  if (!hasMore) return rowCount;
+  const next = rowCount + 1;
+  return Math.max(expected, next <= COUNT_BLOCK ? next : Math.ceil(next / COUNT_BLOCK) * COUNT_BLOCK);
+}
+
 /** The table; `total` is the best-known number of matching jobs (for the row count). */
 export function JobsTable({ total }: { total: number }): JSX.Element {
   const rowCount = useAppStore((s) => s.jobs.table.rows.length);
   const hasMore = useAppStore((s) => s.jobs.table.nextCursor !== null);
+  const requestId = useAppStore((s) => s.jobs.table.requestId);
   const loadMore = useAppStore((s) => s.jobs.loadMore);
   const scrollRef = useRef<HTMLDivElement>(null);
-  const count = rowCount + (hasMore ? 1 : 0);
+  // The total as it was when this query's first known total arrived: the rows of one query are
+  // fixed when it starts (new jobs show as "N new since loaded"), while the live total moves with
+  // every stats sample, and following it would rebuild the virtualizer's measurements each time.
+  const [expected, setExpected] = useState({ requestId, total });
+  if (expected.requestId !== requestId || (expected.total === 0 && total > 0)) setExpected({ requestId, total });
+  const count = tableCount(rowCount, hasMore, expected.requestId === requestId ? expected.total : total);
   const virtualizer = useVirtualizer({
     count,
     getScrollElement: () => scrollRef.current,
@@ -115,7 +140,8 @@ export function JobsTable({ total }: { total: number }): JSX.Element {
 
   useEffect(() => {
     // loadMore itself skips while a page is in flight; the arrival of a page changes rowCount,
-    // which checks again. (Not subscribing to `loading` spares the table two renders a page.)
+    // which checks again (so pages keep coming while the view is on placeholder rows further
+    // down). (Not subscribing to `loading` spares the table two renders a page.)
     if (hasMore && lastIndex >= rowCount - PREFETCH_ROWS) void loadMore();
   }, [lastIndex, rowCount, hasMore, loadMore]);
 
@@ -160,7 +186,7 @@ export function JobsTable({ total }: { total: number }): JSX.Element {
   return (
     <div className="jtable" role="table" aria-label="Jobs" aria-rowcount={Math.max(total, rowCount) + 1}>
       <HeaderRow total={total} />
-      <div className="jscroll" ref={scrollRef} data-testid="jobs-scroll">
+      <div className="jscroll" ref={scrollRef} data-testid="jobs-scroll" data-loaded-rows={rowCount}>
         <div className="jspacer" style={{ height: virtualizer.getTotalSize() }} role="rowgroup">
           {rendered.map((item) => (
             <JobRow key={item.index % slots} index={item.index} top={item.start} onKeyDown={onRowKeyDown} />
