@@ -60,6 +60,7 @@ export class SqliteDependencies implements DependencyStore {
       openEdgesOn: db.prepare("SELECT job_id, trigger FROM job_dependencies WHERE depends_on = ? AND state = 'waiting'"),
       unmetEdgesOn: db.prepare("SELECT job_id, trigger FROM job_dependencies WHERE depends_on = ? AND state = 'unmet'"),
       anyEdgeOn: db.prepare('SELECT 1 FROM job_dependencies WHERE depends_on = ? LIMIT 1'),
+      anyEdge: db.prepare('SELECT 1 FROM job_dependencies LIMIT 1'),
       edgesOf: db.prepare('SELECT depends_on, trigger, state FROM job_dependencies WHERE job_id = ?'),
       setEdge: db.prepare('UPDATE job_dependencies SET state = ?, resolved_at = ? WHERE job_id = ? AND depends_on = ?'),
       setWaiting: db.prepare("UPDATE jobs SET status = 'waiting', updated_at = ? WHERE id = ?"),
@@ -139,6 +140,8 @@ export class SqliteDependencies implements DependencyStore {
    */
   resolveAfter(ids: readonly string[], now: number): DependencyEffects {
     const effects = noEffects();
+    // No edges in the store at all (the common case): no lookup per finished job.
+    if (this.s.anyEdge!.get() === undefined) return effects;
     const withEdges = ids.filter((id) => this.s.anyEdgeOn!.get(id) !== undefined);
     if (withEdges.length) this.cascade(withEdges, now, effects);
     return effects;
