@@ -101,6 +101,11 @@ export class SqliteBackend implements QueueBackend {
   private checkpointer: WalCheckpointer | null = null;
   private deps!: SqliteDependencies;
   private counts!: JobCounts;
+  private tx!: {
+    insert: Database.Transaction<(list: NewJob[]) => DependencyEffects | null>;
+    claim: Database.Transaction<(stmt: Database.Statement, req: ClaimRequest) => ClaimRow[]>;
+    write: Database.Transaction<(b: WriteBatch) => DependencyEffects | null>;
+  };
   private scheduleStore!: SqliteScheduleStore;
   private analyticsRepo: SqliteAnalyticsRepository | undefined;
   private bulkOps: SqliteBulkOps | undefined;
@@ -120,6 +125,12 @@ export class SqliteBackend implements QueueBackend {
       this.db.pragma('temp_store = MEMORY');
       migrate(this.db);
       this.stmts = this.prepare();
+      // The hot transactions, made once (better-sqlite3 builds a wrapper per db.transaction() call).
+      this.tx = {
+        insert: this.db.transaction((list: NewJob[]) => this.insertJobRows(list)),
+        claim: this.db.transaction((stmt: Database.Statement, req: ClaimRequest) => this.claimRows(stmt, req)),
+        write: this.db.transaction((b: WriteBatch) => this.writeRows(b)),
+      };
       this.counts = new JobCounts(this.db);
       this.deps = new SqliteDependencies(this.db, this.counts);
       this.scheduleStore = new SqliteScheduleStore(this.db, (jobs) => this.insertJobRows(jobs), (fn) => this.run(fn));
@@ -258,7 +269,7 @@ export class SqliteBackend implements QueueBackend {
   }
 
   async insertJobs(jobs: NewJob[]): Promise<void> {
-    const effects = this.run(() => this.db.transaction((list: NewJob[]) => this.insertJobRows(list)).immediate(jobs));
+    const effects = this.run(() => this.tx.insert.immediate(jobs));
     this.deps.announce(effects);
   }
 
@@ -356,17 +367,19 @@ export class SqliteBackend implements QueueBackend {
   async claimJobs(req: ClaimRequest): Promise<ClaimedJob[]> {
     if (req.limit <= 0) return [];
     const stmt = this.claimStatement(req);
-    const claim = this.db.transaction(() => {
-      const claimed = stmt.all({ now: req.now, engineId: req.engineId, worker: req.worker, limit: req.limit }) as ClaimRow[];
-      const counts = this.counts.tally();
-      for (const r of claimed) counts.move(r.queue, 'pending', 'running');
-      counts.apply();
-      return claimed;
-    });
-    const rows = this.run(() => claim.immediate());
+    const rows = this.run(() => this.tx.claim.immediate(stmt, req));
     // RETURNING does not promise an order: restore claim order.
     rows.sort((a, b) => b.priority - a.priority || a.seq - b.seq);
     return rows.map(rowToClaimed);
+  }
+
+  /** One claim statement's rows (inside its transaction), counted as moved from pending to running. */
+  private claimRows(stmt: Database.Statement, req: ClaimRequest): ClaimRow[] {
+    const claimed = stmt.all({ now: req.now, engineId: req.engineId, worker: req.worker, limit: req.limit }) as ClaimRow[];
+    const counts = this.counts.tally();
+    for (const r of claimed) counts.move(r.queue, 'pending', 'running');
+    counts.apply();
+    return claimed;
   }
 
   async promoteDueJobs(now: number): Promise<number> {
@@ -389,61 +402,60 @@ export class SqliteBackend implements QueueBackend {
   }
 
   async write(batch: WriteBatch): Promise<void> {
-    const s = this.stmts;
-    const effects = this.run(() =>
-      this.db
-        .transaction((b: WriteBatch) => {
-          const finished: string[] = [];
-          let finishedAt = 0;
-          const counts = this.counts.tally();
-          for (const o of b.outcomes ?? []) {
-            if (o.kind === 'completed' || o.kind === 'failed' || o.kind === 'cancelled') {
-              finished.push(o.id);
-              finishedAt = Math.max(finishedAt, o.at);
-            }
-            if (o.kind === 'completed') {
-              const result = o.result === undefined ? null : JSON.stringify(o.result);
-              const row = s.completed.get(o.at, o.at, o.worker, result, JSON.stringify(o.metrics), o.id, o.attempt) as QueueRow | undefined;
-              if (row) counts.move(row.queue, 'running', 'completed');
-              continue;
-            }
-            if (o.kind === 'released') {
-              const row = s.released.get({ id: o.id, attempt: o.attempt, at: o.at }) as QueueRow | undefined;
-              if (row) counts.move(row.queue, 'running', 'pending');
-              continue;
-            }
-            const err = {
-              errorClass: o.error.class,
-              errorMessage: o.error.message,
-              errorStack: o.error.stack ?? null,
-              errorCode: o.error.code ?? null,
-            };
-            s.attemptRow.run({
-              id: o.id,
-              attempt: o.attempt,
-              at: o.at,
-              worker: o.worker,
-              outcome: o.kind,
-              errorClass: err.errorClass,
-              errorMessage: err.errorMessage,
-              errorStack: err.errorStack,
-            });
-            const common = { id: o.id, attempt: o.attempt, at: o.at, worker: o.worker, metrics: JSON.stringify(o.metrics), ...err };
-            const row = (o.kind === 'retrying' ? s.retrying.get({ ...common, runAt: o.runAt }) : s.finished.get({ ...common, status: o.kind })) as
-              | QueueRow
-              | undefined;
-            if (row) counts.move(row.queue, 'running', o.kind);
-          }
-          counts.apply();
-          const now = Date.now();
-          for (const p of b.progress ?? []) s.progress.run({ id: p.id, progress: p.progress, message: p.message, at: now });
-          for (const l of b.logs ?? []) s.log.run(l.jobId, l.ts, l.stream, l.line);
-          // Dependents of the jobs that just finished: released or cancelled in this same commit.
-          return finished.length ? this.deps.resolveAfter(finished, finishedAt) : null;
-        })
-        .immediate(batch),
-    );
+    const effects = this.run(() => this.tx.write.immediate(batch));
     this.deps.announce(effects);
+  }
+
+  /** The rows of a write batch (inside its transaction): outcomes, progress, logs, then dependents. */
+  private writeRows(b: WriteBatch): DependencyEffects | null {
+    const s = this.stmts;
+    const finished: string[] = [];
+    let finishedAt = 0;
+    const counts = this.counts.tally();
+    for (const o of b.outcomes ?? []) {
+      if (o.kind === 'completed' || o.kind === 'failed' || o.kind === 'cancelled') {
+        finished.push(o.id);
+        finishedAt = Math.max(finishedAt, o.at);
+      }
+      if (o.kind === 'completed') {
+        const result = o.result === undefined ? null : JSON.stringify(o.result);
+        const row = s.completed.get(o.at, o.at, o.worker, result, JSON.stringify(o.metrics), o.id, o.attempt) as QueueRow | undefined;
+        if (row) counts.move(row.queue, 'running', 'completed');
+        continue;
+      }
+      if (o.kind === 'released') {
+        const row = s.released.get({ id: o.id, attempt: o.attempt, at: o.at }) as QueueRow | undefined;
+        if (row) counts.move(row.queue, 'running', 'pending');
+        continue;
+      }
+      const err = {
+        errorClass: o.error.class,
+        errorMessage: o.error.message,
+        errorStack: o.error.stack ?? null,
+        errorCode: o.error.code ?? null,
+      };
+      s.attemptRow.run({
+        id: o.id,
+        attempt: o.attempt,
+        at: o.at,
+        worker: o.worker,
+        outcome: o.kind,
+        errorClass: err.errorClass,
+        errorMessage: err.errorMessage,
+        errorStack: err.errorStack,
+      });
+      const common = { id: o.id, attempt: o.attempt, at: o.at, worker: o.worker, metrics: JSON.stringify(o.metrics), ...err };
+      const row = (o.kind === 'retrying' ? s.retrying.get({ ...common, runAt: o.runAt }) : s.finished.get({ ...common, status: o.kind })) as
+        | QueueRow
+        | undefined;
+      if (row) counts.move(row.queue, 'running', o.kind);
+    }
+    counts.apply();
+    const now = Date.now();
+    for (const p of b.progress ?? []) s.progress.run({ id: p.id, progress: p.progress, message: p.message, at: now });
+    for (const l of b.logs ?? []) s.log.run(l.jobId, l.ts, l.stream, l.line);
+    // Dependents of the jobs that just finished: released or cancelled in this same commit.
+    return finished.length ? this.deps.resolveAfter(finished, finishedAt) : null;
   }
 
   async trimLogs(jobId: string, keep: number): Promise<void> {
