@@ -9,9 +9,9 @@ import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { ClaimRequest, NewJob, QueueBackend } from '../../../src/main/engine/backend/queue-backend';
 import { SqliteBackend } from '../../../src/main/engine/backend/sqlite/sqlite-backend';
 import { RedisBackend } from '../../../src/main/engine/backend/redis/redis-backend';
-import { newId } from '../../../src/main/engine/ids';
 import { makeTempDir } from '../../helpers/engine';
 import { uniqueRedisPrefix } from '../redis/redis-test-util';
+import { newJob } from '../../helpers/new-job';
 
 interface Harness {
   backend: QueueBackend;
@@ -59,23 +59,7 @@ describe.each(BACKENDS)('QueueBackend contract: $name', ({ skip, make }) => {
   /** A job created `n` ms after t0, in creation order. */
   const job = (over: Partial<NewJob> = {}): NewJob => {
     const createdAt = t0 + n++;
-    return {
-      id: newId(createdAt),
-      type: 'noop',
-      queue: 'default',
-      parameters: { n },
-      priority: 1,
-      status: 'pending',
-      runAt: createdAt,
-      maxRetries: 2,
-      retryDelaySeconds: 1,
-      timeoutSeconds: 60,
-      limits: {},
-      dependencies: [],
-      scheduleId: null,
-      createdAt,
-      ...over,
-    };
+    return newJob(createdAt, { parameters: { n }, ...over });
   };
   const claim = (over: Partial<ClaimRequest> = {}) =>
     b.claimJobs({ engineId: ENGINE, worker: 'w1', limit: 10, now: Date.now(), ...over });
@@ -345,6 +329,109 @@ describe.each(BACKENDS)('QueueBackend contract: $name', ({ skip, make }) => {
     const { counts, oldestPendingCreatedAt } = await b.countByStatus();
     expect(counts).toMatchObject({ pending: 2, scheduled: 1, running: 1, completed: 0, failed: 0, cancelled: 0, retrying: 0 });
     expect(oldestPendingCreatedAt).toBe(first.createdAt);
+  });
+
+  it.skipIf(skip)('counts jobs by queue and status, non-zero only', async () => {
+    expect(await b.countByQueueStatus!()).toEqual({});
+    const done = job({ queue: 'a' });
+    const bad = job({ queue: 'a' });
+    const flaky = job({ queue: 'a' });
+    const stop = job({ queue: 'a' });
+    await b.insertJobs([done, bad, flaky, stop, job({ queue: 'a' }), job({ queue: 'b' }), job({ queue: 'b' }), job({ queue: 'b', status: 'scheduled', runAt: t0 + 60_000 })]);
+    await claim({ queues: ['a'], limit: 4 });
+    const at = Date.now();
+    await b.write({
+      outcomes: [
+        { kind: 'completed', id: done.id, attempt: 1, at, worker: 'w1', result: null, metrics: {} },
+        { kind: 'failed', id: bad.id, attempt: 1, at, worker: 'w1', error: { class: 'permanent', message: 'x' }, metrics: {} },
+        { kind: 'retrying', id: flaky.id, attempt: 1, at, worker: 'w1', error: { class: 'transient', message: 'y' }, metrics: {}, runAt: at + 60_000 },
+      ],
+    });
+    await b.requestCancel(stop.id, at, 'stop');
+    await b.write({ outcomes: [{ kind: 'cancelled', id: stop.id, attempt: 1, at, worker: 'w1', error: { class: 'cancelled', message: 'stop' }, metrics: {} }] });
+    await claim({ queues: ['b'], limit: 1 });
+    expect(await b.countByQueueStatus!()).toEqual({
+      a: { pending: 1, completed: 1, failed: 1, retrying: 1, cancelled: 1 },
+      b: { pending: 1, running: 1, scheduled: 1 },
+    });
+  });
+
+  it.skipIf(skip)('deletes finished jobs by id with logs, attempts and dependency edges; refuses others', async () => {
+    const done = job();
+    const bad = job();
+    const stop = job({ queue: 'other' });
+    const open = job({ queue: 'other' });
+    await b.insertJobs([done, bad, stop, open]);
+    await claim({ queues: ['default'], limit: 2 });
+    const at = Date.now();
+    await b.write({
+      outcomes: [
+        { kind: 'completed', id: done.id, attempt: 1, at, worker: 'w1', result: null, metrics: {} },
+        { kind: 'failed', id: bad.id, attempt: 1, at, worker: 'w1', error: { class: 'permanent', message: 'x' }, metrics: {} },
+      ],
+      logs: [{ jobId: done.id, ts: at, stream: 'out', line: 'bye' }],
+    });
+    await b.requestCancel(stop.id, at, 'no');
+    // A dependent of the completed job: released at once, its edge recorded.
+    const after = job({ dependencies: [{ jobId: done.id, trigger: 'success' }] });
+    await b.insertJobs([after]);
+    expect((await b.dependencies!.edgesOf(after.id)).dependencies.map((e) => e.dependsOn)).toEqual([done.id]);
+
+    expect(await b.deleteJobs!([done.id, open.id, 'no-such-job', bad.id, stop.id])).toEqual([
+      { id: done.id, ok: true },
+      { id: open.id, ok: false, code: 'CONFLICT', message: `job ${open.id} is pending: only completed, failed or cancelled jobs can be deleted (cancel it first)` },
+      { id: 'no-such-job', ok: false, code: 'NOT_FOUND', message: 'no job with id no-such-job' },
+      { id: bad.id, ok: true },
+      { id: stop.id, ok: true },
+    ]);
+    for (const id of [done.id, bad.id, stop.id]) {
+      expect(await b.getJob(id)).toBeNull();
+      expect(await b.getLogs(id)).toEqual([]);
+      expect(await b.getAttempts(id)).toEqual([]);
+    }
+    expect(await b.deleteJobs!([done.id])).toEqual([{ id: done.id, ok: false, code: 'NOT_FOUND', message: `no job with id ${done.id}` }]);
+    expect((await b.dependencies!.edgesOf(after.id)).dependencies).toEqual([]);
+    await expect(b.dependencies!.edgesOf(done.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect((await b.countByStatus()).counts).toMatchObject({ pending: 2, completed: 0, failed: 0, cancelled: 0 });
+    expect(await b.countByQueueStatus!()).toEqual({ default: { pending: 1 }, other: { pending: 1 } });
+    expect((await b.listJobs({ limit: 50, sort: 'createdAt', order: 'asc' })).jobs.map((j) => j.id)).toEqual([open.id, after.id]);
+    // The id is free again.
+    await b.insertJobs([{ ...done, createdAt: Date.now(), runAt: Date.now() }]);
+    expect((await b.getJob(done.id))?.status).toBe('pending');
+  });
+
+  it.skipIf(skip)('changes the priority of waiting jobs, which changes their claim order; refuses others', async () => {
+    const a = job();
+    const mid = job();
+    const c = job();
+    const sched = job({ status: 'scheduled', runAt: t0 + 60_000 });
+    const running = job({ queue: 'run' });
+    await b.insertJobs([a, mid, c, sched, running]);
+    await claim({ queues: ['run'] });
+    const parked = job({ dependencies: [{ jobId: running.id, trigger: 'success' }] });
+    await b.insertJobs([parked]);
+    expect((await b.getJob(parked.id))?.status).toBe('waiting');
+    const now = Date.now() + 5;
+    expect(await b.setPriority!([c.id, sched.id, running.id, 'no-such-job', parked.id], 3, now)).toEqual([
+      { id: c.id, ok: true },
+      { id: sched.id, ok: true },
+      { id: running.id, ok: false, code: 'CONFLICT', message: `job ${running.id} is running: only waiting jobs (pending, scheduled, retrying, waiting) can change priority` },
+      { id: 'no-such-job', ok: false, code: 'NOT_FOUND', message: 'no job with id no-such-job' },
+      { id: parked.id, ok: true },
+    ]);
+    expect(await b.setPriority!([a.id], 0, now)).toEqual([{ id: a.id, ok: true }]);
+    expect(await b.getJob(c.id)).toMatchObject({ priority: 'URGENT', status: 'pending', updatedAt: now });
+    expect(await b.getJob(sched.id)).toMatchObject({ priority: 'URGENT', status: 'scheduled' });
+    expect(await b.getJob(parked.id)).toMatchObject({ priority: 'URGENT', status: 'waiting' });
+    expect(await b.getJob(running.id)).toMatchObject({ priority: 'NORMAL', status: 'running' });
+    const urgent = await b.listJobs({ sort: 'createdAt', order: 'asc', limit: 50, priority: ['URGENT'] });
+    expect(urgent.jobs.map((j) => j.id)).toEqual([c.id, sched.id, parked.id]);
+    const claimed = await claim({ queues: ['default'] });
+    expect(claimed.map((j) => [j.id, j.priority])).toEqual([
+      [c.id, 3],
+      [mid.id, 1],
+      [a.id, 0],
+    ]);
   });
 
   it.skipIf(skip)('lists running jobs past their timeout', async () => {

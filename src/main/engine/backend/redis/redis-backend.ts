@@ -6,7 +6,8 @@
  * state is kept in `jh:*` fields of the job hash. The parts: redis-claims.ts (manual-mode Workers,
  * lock tokens and renewal, the stalled checker), redis-outcomes.ts (BullMQ moves with JobHandle's
  * fields in one MULTI per queue), redis-cancel.ts (cancel, restart, pause), redis-engines.ts (the
- * engine registry), redis-queries.ts (listings, counts, upkeep).
+ * engine registry), redis-queries.ts (listings, counts, upkeep), redis-bulk-ops.ts (bulk delete and
+ * priority, per-queue counts).
  *
  * Every call fails with BACKEND_UNAVAILABLE within `timeoutMs` (default 5 s) when Redis cannot be
  * reached; a watchdog rebuilds the connection when it stays broken.
@@ -22,6 +23,7 @@ import { RedisScheduleStore } from './redis-schedule-store';
 import { mergeEffects, RedisDependencies } from './redis-dependencies';
 import { insertJobs } from './redis-insert';
 import type {
+  BulkOpOutcome,
   CancelResult,
   ClaimRequest,
   ClaimedJob,
@@ -36,6 +38,7 @@ import { RedisContext } from './redis-context';
 import { F, parseHistory, type JobDefaults } from './redis-job-codec';
 import { assertRedisQueueName, RedisKeys } from './redis-keys';
 import * as queries from './redis-queries';
+import * as bulk from './redis-bulk-ops';
 import { defineScripts } from './redis-scripts';
 import { parseLogRow } from './redis-logs';
 
@@ -355,6 +358,27 @@ export class RedisBackend implements QueueBackend {
 
   countByStatus(): Promise<StatusCounts> {
     return this.op(() => queries.countByStatus(this.ctx));
+  }
+
+  /** Delete finished jobs with logs, attempts, marks and dependency edges (redis-bulk-ops.ts). */
+  async deleteJobs(ids: readonly string[]): Promise<BulkOpOutcome[]> {
+    const out: BulkOpOutcome[] = [];
+    for (let i = 0; i < ids.length; i += bulk.CHUNK) out.push(...(await this.op(() => bulk.deleteJobs(this.ctx, ids.slice(i, i + bulk.CHUNK)))));
+    if (out.some((o) => o.ok)) await this.publishChange();
+    return out;
+  }
+
+  /** Change the priority (rank 0–3) of waiting jobs (redis-bulk-ops.ts). */
+  async setPriority(ids: readonly string[], priority: number, now: number): Promise<BulkOpOutcome[]> {
+    const out: BulkOpOutcome[] = [];
+    for (let i = 0; i < ids.length; i += bulk.CHUNK) out.push(...(await this.op(() => bulk.setPriority(this.ctx, ids.slice(i, i + bulk.CHUNK), priority, now))));
+    if (out.some((o) => o.ok)) await this.publishChange();
+    return out;
+  }
+
+  /** Jobs by queue and status, non-zero only (redis-bulk-ops.ts). */
+  countByQueueStatus(): Promise<Record<string, Partial<Record<JobStatus, number>>>> {
+    return this.op(() => bulk.countByQueueStatus(this.ctx));
   }
 
   countFinishedSince(since: number): Promise<number> {

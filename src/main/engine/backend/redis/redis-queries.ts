@@ -112,7 +112,7 @@ export async function listJobs(ctx: RedisContext, q: ParsedJobListQuery): Promis
 }
 
 /** Ids of JobHandle's `retrying` marks that are still in `delayed` (stale marks are removed). */
-async function retryingIds(ctx: RedisContext, queue: string): Promise<string[]> {
+export async function retryingIds(ctx: RedisContext, queue: string): Promise<string[]> {
   const marked = await ctx.client.smembers(ctx.keys.q(queue, 'jh:retrying'));
   if (!marked.length) return [];
   const scores = await Promise.all(marked.map((id) => ctx.client.zscore(ctx.keys.q(queue, 'delayed'), id)));
