@@ -11,6 +11,7 @@ import { RedisBackend } from '../../../src/main/engine/backend/redis/redis-backe
 import type { JobOutcome, NewJob } from '../../../src/main/engine/backend/queue-backend';
 import { waitUntil } from '../../helpers/engine';
 import { uniqueRedisPrefix } from './redis-test-util';
+import { newJob as jobRow } from '../../helpers/new-job';
 
 const redis = inject('redis');
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -19,22 +20,7 @@ afterEach(async () => {
 });
 
 function newJob(id: string, at: number, type = 'sleep'): NewJob {
-  return {
-    id,
-    type,
-    queue: 'default',
-    parameters: { id },
-    priority: 1,
-    status: 'pending',
-    runAt: at,
-    maxRetries: 0,
-    retryDelaySeconds: 0,
-    timeoutSeconds: 60,
-    limits: {},
-    dependencies: [],
-    scheduleId: null,
-    createdAt: at,
-  };
+  return jobRow(at, { id, type, parameters: { id }, maxRetries: 0, retryDelaySeconds: 0 });
 }
 
 type Target = { url: string } | { cluster: string[] };

@@ -14,6 +14,7 @@ import type { NewJob } from '../../../src/main/engine/backend/queue-backend';
 import { waitUntil } from '../../helpers/engine';
 import { startRedisServer } from '../../helpers/redis-server';
 import { uniqueRedisPrefix } from './redis-test-util';
+import { newJob as jobRow } from '../../helpers/new-job';
 
 const redis = inject('redis');
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -22,22 +23,7 @@ afterEach(async () => {
 });
 
 function newJob(id: string, now: number): NewJob {
-  return {
-    id,
-    type: 'sleep',
-    queue: 'default',
-    parameters: {},
-    priority: 1,
-    status: 'pending',
-    runAt: now,
-    maxRetries: 0,
-    retryDelaySeconds: 0,
-    timeoutSeconds: 60,
-    limits: {},
-    dependencies: [],
-    scheduleId: null,
-    createdAt: now,
-  };
+  return jobRow(now, { id, type: 'sleep', maxRetries: 0, retryDelaySeconds: 0 });
 }
 
 async function openBackend(url: string, over: Partial<ConstructorParameters<typeof RedisBackend>[0]> = {}): Promise<RedisBackend> {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteBackend } from '../../../src/main/engine/backend/sqlite/sqlite-backend';
 import type { NewJob } from '../../../src/main/engine/backend/queue-backend';
-import { newId } from '../../../src/main/engine/ids';
+import { newJob } from '../../helpers/new-job';
 
 let dir: string;
 let backend: SqliteBackend;
@@ -19,22 +19,8 @@ afterEach(async () => {
 });
 
 function job(i: number, queue: string, now: number, runAt = now, dependencies: NewJob['dependencies'] = []): NewJob {
-  return {
-    id: newId(now),
-    type: 'noop',
-    queue,
-    parameters: { i },
-    priority: i % 4,
-    status: runAt > now ? 'scheduled' : 'pending',
-    runAt,
-    maxRetries: 3,
-    retryDelaySeconds: 0,
-    timeoutSeconds: 60,
-    limits: {},
-    dependencies,
-    scheduleId: null,
-    createdAt: now,
-  };
+  const status = runAt > now ? 'scheduled' : 'pending';
+  return newJob(now, { queue, parameters: { i }, priority: i % 4, status, runAt, maxRetries: 3, retryDelaySeconds: 0, dependencies });
 }
 
 function recount(): Record<string, number> {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { SqliteBackend } from '../../../src/main/engine/backend/sqlite/sqlite-backend';
-import { newId } from '../../../src/main/engine/ids';
+import { newJob } from '../../helpers/new-job';
 
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,22 +23,7 @@ it('checkpoints in the background and truncates the WAL on close', async () => {
   const now = Date.now();
   for (let b = 0; b < 10; b++) {
     await backend.insertJobs(
-      Array.from({ length: 500 }, (_, i) => ({
-        id: newId(now),
-        type: 'noop',
-        queue: 'default',
-        parameters: { i, pad: 'x'.repeat(200) },
-        priority: 1,
-        status: 'pending' as const,
-        runAt: now,
-        maxRetries: 0,
-        retryDelaySeconds: 0,
-        timeoutSeconds: 60,
-        limits: {},
-        dependencies: [],
-        scheduleId: null,
-        createdAt: now,
-      })),
+      Array.from({ length: 500 }, (_, i) => newJob(now, { parameters: { i, pad: 'x'.repeat(200) }, maxRetries: 0, retryDelaySeconds: 0 })),
     );
   }
   // The thread checkpoints every second: the WAL's frames reach the database file.

@@ -362,16 +362,18 @@ export class RedisBackend implements QueueBackend {
 
   /** Delete finished jobs with logs, attempts, marks and dependency edges (redis-bulk-ops.ts). */
   async deleteJobs(ids: readonly string[]): Promise<BulkOpOutcome[]> {
-    const out: BulkOpOutcome[] = [];
-    for (let i = 0; i < ids.length; i += bulk.CHUNK) out.push(...(await this.op(() => bulk.deleteJobs(this.ctx, ids.slice(i, i + bulk.CHUNK)))));
-    if (out.some((o) => o.ok)) await this.publishChange();
-    return out;
+    return this.bulkInChunks(ids, (part) => bulk.deleteJobs(this.ctx, part));
   }
 
   /** Change the priority (rank 0–3) of waiting jobs (redis-bulk-ops.ts). */
   async setPriority(ids: readonly string[], priority: number, now: number): Promise<BulkOpOutcome[]> {
+    return this.bulkInChunks(ids, (part) => bulk.setPriority(this.ctx, part, priority, now));
+  }
+
+  /** A bulk operation chunk by chunk, each chunk bounded by the call timeout; announces a change when one succeeded. */
+  private async bulkInChunks(ids: readonly string[], run: (part: readonly string[]) => Promise<BulkOpOutcome[]>): Promise<BulkOpOutcome[]> {
     const out: BulkOpOutcome[] = [];
-    for (let i = 0; i < ids.length; i += bulk.CHUNK) out.push(...(await this.op(() => bulk.setPriority(this.ctx, ids.slice(i, i + bulk.CHUNK), priority, now))));
+    for (let i = 0; i < ids.length; i += bulk.CHUNK) out.push(...(await this.op(() => run(ids.slice(i, i + bulk.CHUNK)))));
     if (out.some((o) => o.ok)) await this.publishChange();
     return out;
   }

@@ -77,7 +77,7 @@ export async function countByQueueStatus(ctx: RedisContext): Promise<Record<stri
   return out;
 }
 
-/** The current snapshot of each id (null: no such job), `CHUNK` ids at a time, grouped by queue. */
+/** The current snapshot of each id (absent: no such job), read queue by queue. */
 async function snapshots(ctx: RedisContext, ids: readonly string[]): Promise<Map<string, JobSnapshot>> {
   const out = new Map<string, JobSnapshot>();
   if (!ids.length) return out;
@@ -85,7 +85,10 @@ async function snapshots(ctx: RedisContext, ids: readonly string[]): Promise<Map
   const byQueue = new Map<string, string[]>();
   for (let i = 0; i < ids.length; i++) {
     const queue = indexed[i] ?? (await ctx.queueOf(ids[i]!)); // a job added by plain BullMQ is not indexed
-    if (queue) byQueue.set(queue, [...(byQueue.get(queue) ?? []), ids[i]!]);
+    if (!queue) continue;
+    const list = byQueue.get(queue);
+    if (list) list.push(ids[i]!);
+    else byQueue.set(queue, [ids[i]!]);
   }
   for (const [queue, list] of byQueue) for (const s of await ctx.readJobs(queue, list)) out.set(s.id, s);
   return out;
@@ -95,19 +98,21 @@ function notFound(id: string): BulkOpOutcome {
   return { id, ok: false, code: 'NOT_FOUND', message: `no job with id ${id}` };
 }
 
-/** Run `each` over `ids` in chunks with the snapshots of the chunk. Output: one outcome per id, in order. */
-async function inChunks(
+function notFinished(id: string, status: string): BulkOpOutcome {
+  return { id, ok: false, code: 'CONFLICT', message: `job ${id} is ${status}: only completed, failed or cancelled jobs can be deleted (cancel it first)` };
+}
+
+/**
+ * Run `each` over one chunk of ids (at most CHUNK; RedisBackend splits a call into chunks) with
+ * their snapshots. Output: one outcome per id, in order.
+ */
+async function forEachId(
   ctx: RedisContext,
   ids: readonly string[],
   each: (id: string, snap: JobSnapshot | undefined) => Promise<BulkOpOutcome>,
 ): Promise<BulkOpOutcome[]> {
-  const out: BulkOpOutcome[] = [];
-  for (let i = 0; i < ids.length; i += CHUNK) {
-    const part = ids.slice(i, i + CHUNK);
-    const snaps = await snapshots(ctx, part);
-    out.push(...(await Promise.all(part.map((id) => each(id, snaps.get(id))))));
-  }
-  return out;
+  const snaps = await snapshots(ctx, ids);
+  return Promise.all(ids.map((id) => each(id, snaps.get(id))));
 }
 
 /** JobHandle's keys of a deleted job: id index, marks, dependency keys and edges to and from it. */
@@ -130,16 +135,13 @@ async function forgetJob(ctx: RedisContext, queue: string, id: string): Promise<
 
 /** Delete finished jobs among `ids`. Output: one outcome per id, in order (as SQLite). */
 export function deleteJobs(ctx: RedisContext, ids: readonly string[]): Promise<BulkOpOutcome[]> {
-  return inChunks(ctx, ids, async (id, snap) => {
+  return forEachId(ctx, ids, async (id, snap) => {
     if (!snap) return notFound(id);
     const status = ctx.record(snap).status;
-    if (!FINISHED.includes(status)) {
-      return { id, ok: false, code: 'CONFLICT', message: `job ${id} is ${status}: only completed, failed or cancelled jobs can be deleted (cancel it first)` };
-    }
+    if (!FINISHED.includes(status)) return notFinished(id, status);
     if ((await ctx.queue(snap.queue).remove(id, { removeChildren: false })) !== 1) {
       const now = (await ctx.readJobs(snap.queue, [id]))[0];
-      if (!now) return notFound(id);
-      return { id, ok: false, code: 'CONFLICT', message: `job ${id} is ${ctx.record(now).status}: only completed, failed or cancelled jobs can be deleted (cancel it first)` };
+      return now ? notFinished(id, ctx.record(now).status) : notFound(id);
     }
     await forgetJob(ctx, snap.queue, id);
     return { id, ok: true };
@@ -148,7 +150,7 @@ export function deleteJobs(ctx: RedisContext, ids: readonly string[]): Promise<B
 
 /** Set `priority` (rank 0–3) on waiting jobs among `ids`. Output: one outcome per id, in order (as SQLite). */
 export function setPriority(ctx: RedisContext, ids: readonly string[], priority: number, now: number): Promise<BulkOpOutcome[]> {
-  return inChunks(ctx, ids, async (id, snap) => {
+  return forEachId(ctx, ids, async (id, snap) => {
     if (!snap) return notFound(id);
     const status = ctx.record(snap).status;
     if (!WAITING.includes(status)) {
