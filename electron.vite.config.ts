@@ -1,4 +1,4 @@
-// Build configuration for electron-vite: main process (app, CLI, worker entries),
+// Build configuration for electron-vite: main process (app, CLI, worker process and store thread entries),
 // sandboxed preload (CommonJS) and the React renderer. Output goes to out/{main,preload,renderer}.
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,7 @@ export default defineConfig({
           index: at('src/main/index.ts'),
           cli: at('src/main/cli.ts'),
           worker: at('src/main/worker.ts'),
+          'store-thread': at('src/main/store-thread.ts'),
         },
         output: {
           format: 'es',

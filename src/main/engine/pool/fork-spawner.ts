@@ -4,28 +4,15 @@
  * tsx when it runs from source (tests, `npm run bench`).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolveMainEntry, type EntryPoint } from '../entry-path';
 import type { ProcessSpawner, SpawnOptions, WorkerProcess } from './process-spawner';
 import type { FromWorker, ToWorker } from './protocol';
 
-export interface WorkerEntry {
-  path: string;
-  execArgv: string[];
-}
+export type WorkerEntry = EntryPoint;
 
 /** Find the worker entry next to the running code: a bundle's worker.js, or the source worker.ts. */
 export function resolveWorkerEntry(fromUrl: string = import.meta.url): WorkerEntry {
-  const here = dirname(fileURLToPath(fromUrl));
-  for (const dir of [here, resolve(here, '..'), resolve(here, '../..')]) {
-    const built = join(dir, 'worker.js');
-    if (existsSync(built)) return { path: built, execArgv: [] };
-  }
-  // Running from source: src/main/engine/pool → src/main/worker.ts
-  const source = resolve(here, '../../worker.ts');
-  if (existsSync(source)) return { path: source, execArgv: ['--import', 'tsx'] };
-  throw new Error(`cannot find the worker entry (looked for worker.js near ${here} and ${source})`);
+  return resolveMainEntry('worker', fromUrl);
 }
 
 class ForkedWorker implements WorkerProcess {

@@ -36,28 +36,37 @@ export interface JobRow {
   cancel_requested: number;
 }
 
-/** Columns a claim needs; keeps the claim's RETURNING narrow. */
-export const CLAIM_COLUMNS =
-  'id, type, queue, parameters, priority, attempts, attempt_base, max_retries, retry_delay_s, timeout_s, limits, created_at, run_at, started_at, seq';
+/** Columns a claim needs, in the order of a claim's raw rows; keeps the claim's RETURNING narrow. */
+export const CLAIM_FIELDS = [
+  'id',
+  'type',
+  'queue',
+  'parameters',
+  'priority',
+  'attempts',
+  'attempt_base',
+  'max_retries',
+  'retry_delay_s',
+  'timeout_s',
+  'limits',
+  'created_at',
+  'run_at',
+  'started_at',
+  'seq',
+] as const satisfies ReadonlyArray<keyof JobRow>;
+export const CLAIM_COLUMNS = CLAIM_FIELDS.join(', ');
 
-export type ClaimRow = Pick<
-  JobRow,
-  | 'id'
-  | 'type'
-  | 'queue'
-  | 'parameters'
-  | 'priority'
-  | 'attempts'
-  | 'attempt_base'
-  | 'max_retries'
-  | 'retry_delay_s'
-  | 'timeout_s'
-  | 'limits'
-  | 'created_at'
-  | 'run_at'
-  | 'started_at'
-  | 'seq'
->;
+export type ClaimRow = Pick<JobRow, (typeof CLAIM_FIELDS)[number]>;
+
+/** A claim's row as values in CLAIM_FIELDS order (better-sqlite3 raw mode: no keys to build, send or parse). */
+export type RawClaimRow = unknown[];
+export const RAW_CLAIM_QUEUE = CLAIM_FIELDS.indexOf('queue');
+
+export function claimRowFromRaw(raw: RawClaimRow): ClaimRow {
+  const row: Record<string, unknown> = {};
+  for (let i = 0; i < CLAIM_FIELDS.length; i++) row[CLAIM_FIELDS[i]!] = raw[i];
+  return row as ClaimRow;
+}
 
 function parseJson<T>(text: string | null, fallback: T): T {
   if (text === null || text === undefined) return fallback;

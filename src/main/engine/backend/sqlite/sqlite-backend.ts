@@ -21,12 +21,24 @@ import type {
   ClaimRequest,
   ClaimedJob,
   EngineRegistration,
+  JobOutcome,
+  LogEntry,
   NewJob,
+  ProgressUpdate,
   QueueBackend,
   StatusCounts,
   WriteBatch,
 } from '../queue-backend';
-import { CLAIM_COLUMNS, rowToClaimed, rowToJob, type ClaimRow, type JobRow } from './job-row';
+import {
+  CLAIM_COLUMNS,
+  RAW_CLAIM_QUEUE,
+  claimRowFromRaw,
+  rowToClaimed,
+  rowToJob,
+  type ClaimRow,
+  type JobRow,
+  type RawClaimRow,
+} from './job-row';
 import { buildListQuery, encodeJobCursor } from './job-list-query';
 import { migrate } from './migrations';
 import { JobCounts, type CountTally } from './job-counts';
@@ -36,6 +48,7 @@ import type { DependencyEffects } from '../../dependencies/dependency-types';
 import { SqliteAnalyticsRepository } from './sqlite-analytics-repository';
 import { SqliteBulkOps } from './sqlite-bulk-ops';
 import type { BulkOpOutcome } from '../queue-backend';
+import { StoreThread, type StoreOp, type StoreOpServer } from './sqlite-store-thread';
 
 export interface SqliteBackendOptions {
   path: string;
@@ -77,6 +90,39 @@ function pushJobValues(args: unknown[], j: NewJob, counts: CountTally): void {
   counts.add(j.queue, j.status);
 }
 
+/**
+ * A write batch as the store binds it, prepared on the engine's thread (encodeWriteBatch): the
+ * store thread then only runs statements (sqlite-store-thread.ts).
+ */
+export interface StoreWriteBatch {
+  /** One argument list per completed job, in the `completed` statement's order: at, at, worker, result JSON, metrics JSON, id, attempt. */
+  completed: unknown[][];
+  /** The other outcomes (failed, retrying, cancelled, released), as given. */
+  other: JobOutcome[];
+  /** Jobs that finished (completed, failed, cancelled) and the latest finish time: their dependents are resolved in the same commit. */
+  finished: string[];
+  finishedAt: number;
+  progress: ProgressUpdate[];
+  logs: LogEntry[];
+}
+
+export function encodeWriteBatch(b: WriteBatch): StoreWriteBatch {
+  const out: StoreWriteBatch = { completed: [], other: [], finished: [], finishedAt: 0, progress: b.progress ?? [], logs: b.logs ?? [] };
+  for (const o of b.outcomes ?? []) {
+    if (o.kind === 'completed' || o.kind === 'failed' || o.kind === 'cancelled') {
+      out.finished.push(o.id);
+      out.finishedAt = Math.max(out.finishedAt, o.at);
+    }
+    if (o.kind === 'completed') {
+      const result = o.result === undefined ? null : JSON.stringify(o.result);
+      out.completed.push([o.at, o.at, o.worker, result, JSON.stringify(o.metrics), o.id, o.attempt]);
+    } else {
+      out.other.push(o);
+    }
+  }
+  return out;
+}
+
 /** What the status-changing statements return: the queue whose counts they change (job-counts.ts). */
 interface QueueRow {
   queue: string;
@@ -92,19 +138,21 @@ export function storageError(err: unknown, path: string): AppError {
   return new AppError('BACKEND_UNAVAILABLE', `database ${path}: ${(err as Error).message}`);
 }
 
-export class SqliteBackend implements QueueBackend {
+export class SqliteBackend implements QueueBackend, StoreOpServer {
   readonly kind = 'sqlite' as const;
   readonly location: string;
   private db!: Database.Database;
   private stmts!: ReturnType<SqliteBackend['prepare']>;
   private readonly claimStatements = new Map<string, Database.Statement>();
   private checkpointer: WalCheckpointer | null = null;
+  /** A started engine's claims and outcome writes, on a second connection in a thread (sqlite-store-thread.ts). */
+  private storeThread: StoreThread | null = null;
   private deps!: SqliteDependencies;
   private counts!: JobCounts;
   private tx!: {
     insert: Database.Transaction<(list: NewJob[]) => DependencyEffects | null>;
-    claim: Database.Transaction<(stmt: Database.Statement, req: ClaimRequest) => ClaimRow[]>;
-    write: Database.Transaction<(b: WriteBatch) => DependencyEffects | null>;
+    claim: Database.Transaction<(stmt: Database.Statement, req: ClaimRequest) => RawClaimRow[]>;
+    write: Database.Transaction<(b: StoreWriteBatch) => DependencyEffects | null>;
   };
   private scheduleStore!: SqliteScheduleStore;
   private analyticsRepo: SqliteAnalyticsRepository | undefined;
@@ -129,7 +177,7 @@ export class SqliteBackend implements QueueBackend {
       this.tx = {
         insert: this.db.transaction((list: NewJob[]) => this.insertJobRows(list)),
         claim: this.db.transaction((stmt: Database.Statement, req: ClaimRequest) => this.claimRows(stmt, req)),
-        write: this.db.transaction((b: WriteBatch) => this.writeRows(b)),
+        write: this.db.transaction((b: StoreWriteBatch) => this.writeRows(b)),
       };
       this.counts = new JobCounts(this.db);
       this.deps = new SqliteDependencies(this.db, this.counts);
@@ -140,6 +188,11 @@ export class SqliteBackend implements QueueBackend {
   }
 
   async close(): Promise<void> {
+    if (this.storeThread) {
+      const thread = this.storeThread;
+      this.storeThread = null;
+      await thread.stop();
+    }
     if (this.checkpointer) {
       // Let the thread checkpoint while this connection is still open as a reader-free writer.
       await this.checkpointer.stop();
@@ -148,15 +201,47 @@ export class SqliteBackend implements QueueBackend {
     if (this.db?.open) this.db.close();
   }
 
-  /** WAL checkpoints in a background thread instead of inside the engine's commits (wal-checkpointer.ts). */
+  /**
+   * A started engine's threads: WAL checkpoints instead of inside the engine's commits
+   * (wal-checkpointer.ts), and the store thread for claims and outcome writes (sqlite-store-thread.ts).
+   */
   async startEngineUpkeep(): Promise<void> {
-    if (this.checkpointer || this.options.path === ':memory:') return;
-    this.checkpointer = await WalCheckpointer.start({
-      path: this.options.path,
-      intervalMs: 1000,
-      ...(this.options.nativeBinding ? { nativeBinding: this.options.nativeBinding } : {}),
-    });
+    if (this.checkpointer || this.storeThread || this.options.path === ':memory:') return;
+    const nativeBinding = this.options.nativeBinding ? { nativeBinding: this.options.nativeBinding } : {};
+    this.checkpointer = await WalCheckpointer.start({ path: this.options.path, intervalMs: 1000, ...nativeBinding });
     if (this.checkpointer) this.db.pragma('wal_autocheckpoint = 0');
+    const thread = process.env.ZZ_NO_THREAD ? null : await StoreThread.start(
+      {
+        path: this.options.path,
+        ...(this.options.durability ? { durability: this.options.durability } : {}),
+        ...(this.options.busyTimeoutMs !== undefined ? { busyTimeoutMs: this.options.busyTimeoutMs } : {}),
+        ...nativeBinding,
+        noAutoCheckpoint: this.checkpointer !== null,
+      },
+      () => {
+        // Stopped by itself: go on with this connection.
+        if (this.storeThread === thread) this.storeThread = null;
+      },
+    );
+    if (this.db.open) this.storeThread = thread;
+    else await thread?.stop();
+  }
+
+  /** Whether claims and outcome writes run on the store thread (false: on this connection). */
+  get usesStoreThread(): boolean {
+    return this.storeThread !== null;
+  }
+
+  /** The store thread's side: one request on this connection (sqlite-store-thread.ts). */
+  serveStoreOp(op: StoreOp, request: unknown): unknown {
+    switch (op) {
+      case 'insert':
+        return this.run(() => this.tx.insert.immediate(request as NewJob[]));
+      case 'claim':
+        return this.claimNow(request as ClaimRequest);
+      case 'write':
+        return this.run(() => this.tx.write.immediate(request as StoreWriteBatch));
+    }
   }
 
   async ping(): Promise<boolean> {
@@ -269,7 +354,9 @@ export class SqliteBackend implements QueueBackend {
   }
 
   async insertJobs(jobs: NewJob[]): Promise<void> {
-    const effects = this.run(() => this.tx.insert.immediate(jobs));
+    // While the store thread is writing, a submit queues behind it there instead of waiting for
+    // its lock here (SQLite's busy wait sleeps the event loop for a millisecond at a time).
+    const effects = this.storeThread?.busy ? await this.storeThread.call('insert', jobs) : this.run(() => this.tx.insert.immediate(jobs));
     this.deps.announce(effects);
   }
 
@@ -357,7 +444,7 @@ export class SqliteBackend implements QueueBackend {
           updated_at = @now, engine_id = @engineId, worker = @worker, progress = 0, progress_message = NULL
         WHERE seq IN (SELECT seq FROM jobs INDEXED BY jobs_runnable WHERE status = 'pending'${filters.map((f) => ` AND ${f}`).join('')}
           ORDER BY priority DESC, seq LIMIT @limit)
-        RETURNING ${CLAIM_COLUMNS}`);
+        RETURNING ${CLAIM_COLUMNS}`).raw(true);
       if (this.claimStatements.size > 64) this.claimStatements.clear();
       this.claimStatements.set(key, stmt);
     }
@@ -366,18 +453,23 @@ export class SqliteBackend implements QueueBackend {
 
   async claimJobs(req: ClaimRequest): Promise<ClaimedJob[]> {
     if (req.limit <= 0) return [];
-    const stmt = this.claimStatement(req);
-    const rows = this.run(() => this.tx.claim.immediate(stmt, req));
+    // The thread sends the rows as raw values; making jobs of them is done here, off its time.
+    const rows = (this.storeThread ? await this.storeThread.call('claim', req) : this.claimNow(req)).map(claimRowFromRaw);
     // RETURNING does not promise an order: restore claim order.
     rows.sort((a, b) => b.priority - a.priority || a.seq - b.seq);
     return rows.map(rowToClaimed);
   }
 
+  private claimNow(req: ClaimRequest): RawClaimRow[] {
+    const stmt = this.claimStatement(req);
+    return this.run(() => this.tx.claim.immediate(stmt, req));
+  }
+
   /** One claim statement's rows (inside its transaction), counted as moved from pending to running. */
-  private claimRows(stmt: Database.Statement, req: ClaimRequest): ClaimRow[] {
-    const claimed = stmt.all({ now: req.now, engineId: req.engineId, worker: req.worker, limit: req.limit }) as ClaimRow[];
+  private claimRows(stmt: Database.Statement, req: ClaimRequest): RawClaimRow[] {
+    const claimed = stmt.all({ now: req.now, engineId: req.engineId, worker: req.worker, limit: req.limit }) as RawClaimRow[];
     const counts = this.counts.tally();
-    for (const r of claimed) counts.move(r.queue, 'pending', 'running');
+    for (const r of claimed) counts.move(r[RAW_CLAIM_QUEUE] as string, 'pending', 'running');
     counts.apply();
     return claimed;
   }
@@ -402,27 +494,21 @@ export class SqliteBackend implements QueueBackend {
   }
 
   async write(batch: WriteBatch): Promise<void> {
-    const effects = this.run(() => this.tx.write.immediate(batch));
+    const encoded = encodeWriteBatch(batch);
+    const effects = this.storeThread ? await this.storeThread.call('write', encoded) : this.run(() => this.tx.write.immediate(encoded));
     this.deps.announce(effects);
   }
 
   /** The rows of a write batch (inside its transaction): outcomes, progress, logs, then dependents. */
-  private writeRows(b: WriteBatch): DependencyEffects | null {
+  private writeRows(b: StoreWriteBatch): DependencyEffects | null {
     const s = this.stmts;
-    const finished: string[] = [];
-    let finishedAt = 0;
     const counts = this.counts.tally();
-    for (const o of b.outcomes ?? []) {
-      if (o.kind === 'completed' || o.kind === 'failed' || o.kind === 'cancelled') {
-        finished.push(o.id);
-        finishedAt = Math.max(finishedAt, o.at);
-      }
-      if (o.kind === 'completed') {
-        const result = o.result === undefined ? null : JSON.stringify(o.result);
-        const row = s.completed.get(o.at, o.at, o.worker, result, JSON.stringify(o.metrics), o.id, o.attempt) as QueueRow | undefined;
-        if (row) counts.move(row.queue, 'running', 'completed');
-        continue;
-      }
+    for (const args of b.completed) {
+      const row = s.completed.get(args) as QueueRow | undefined;
+      if (row) counts.move(row.queue, 'running', 'completed');
+    }
+    for (const o of b.other) {
+      if (o.kind === 'completed') continue; // in b.completed
       if (o.kind === 'released') {
         const row = s.released.get({ id: o.id, attempt: o.attempt, at: o.at }) as QueueRow | undefined;
         if (row) counts.move(row.queue, 'running', 'pending');
@@ -452,10 +538,10 @@ export class SqliteBackend implements QueueBackend {
     }
     counts.apply();
     const now = Date.now();
-    for (const p of b.progress ?? []) s.progress.run({ id: p.id, progress: p.progress, message: p.message, at: now });
-    for (const l of b.logs ?? []) s.log.run(l.jobId, l.ts, l.stream, l.line);
+    for (const p of b.progress) s.progress.run({ id: p.id, progress: p.progress, message: p.message, at: now });
+    for (const l of b.logs) s.log.run(l.jobId, l.ts, l.stream, l.line);
     // Dependents of the jobs that just finished: released or cancelled in this same commit.
-    return finished.length ? this.deps.resolveAfter(finished, finishedAt) : null;
+    return b.finished.length ? this.deps.resolveAfter(b.finished, b.finishedAt) : null;
   }
 
   async trimLogs(jobId: string, keep: number): Promise<void> {
