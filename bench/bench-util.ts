@@ -1,5 +1,5 @@
 /** Small helpers shared by the benchmarks: temp dirs, percentiles, the result table. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -26,6 +26,20 @@ export function percentile(sample: number[], p: number): number {
   if (!sample.length) return NaN;
   const sorted = [...sample].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/**
+ * CPU time (ms) the calling thread has used, from /proc/thread-self/stat (Linux; clock ticks of
+ * 10 ms). null where there is no /proc: the rows that use it then say so.
+ */
+export function threadCpuMs(): number | null {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
 }
 
 export function sleep(ms: number): Promise<void> {

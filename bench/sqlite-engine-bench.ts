@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/main/engine/config';
 import { JobManager } from '../src/main/engine/manager';
-import { percentile, sleep, tempDir, type BenchRow } from './bench-util';
+import { percentile, sleep, tempDir, threadCpuMs, type BenchRow } from './bench-util';
 import { BULLMQ_SUBMIT } from './bullmq-submit-bench';
 
 const NOOP = fileURLToPath(new URL('./handlers/noop.mjs', import.meta.url));
@@ -19,11 +19,12 @@ export interface SqliteBenchOptions {
   latencySeconds: number;
 }
 
-async function openEngine(dir: string, o: SqliteBenchOptions, start: boolean): Promise<JobManager> {
+async function openEngine(dir: string, o: SqliteBenchOptions, start: boolean, storeThread = true): Promise<JobManager> {
   const config = loadConfig({
     env: {},
     overrides: {
       dataDir: dir,
+      sqliteStoreThread: storeThread,
       handlers: { noop: { module: NOOP } },
       workers: { min: o.workers, max: o.workers, concurrency: o.concurrency },
       // The bench saturates the machine itself: backpressure would measure the governor, not the engine.
@@ -64,15 +65,18 @@ async function submitBulk(o: SqliteBenchOptions): Promise<number> {
   return rate;
 }
 
-/** Pre-load N pending jobs, start the engine, time until every one completed. */
-async function drain(o: SqliteBenchOptions): Promise<number> {
+/**
+ * Pre-load N pending jobs, start the engine, time until every one completed. Also the CPU the
+ * engine's event loop (this thread) spent per job, where /proc tells it.
+ */
+async function drain(o: SqliteBenchOptions, storeThread: boolean): Promise<{ rate: number; loopCpuUsPerJob: number | null }> {
   const t = tempDir('drain');
   const client = await openEngine(t.dir, o, false);
   for (let b = 0; b < o.jobs; b += 10_000) {
     await client.submitJobs(Array.from({ length: Math.min(10_000, o.jobs - b) }, (_, i) => job(b + i)));
   }
   await client.close();
-  const m = await openEngine(t.dir, o, false);
+  const m = await openEngine(t.dir, o, false, storeThread);
   let done = 0;
   const finished = new Promise<void>((resolve) =>
     m.on('job:completed', () => {
@@ -82,11 +86,13 @@ async function drain(o: SqliteBenchOptions): Promise<number> {
   m.on('job:failed', (e) => console.error('bench job failed', e.error));
   await m.start(); // workers spawn before the first claim: count from here
   const started = performance.now();
+  const cpuBefore = threadCpuMs();
   await finished;
   const rate = o.jobs / ((performance.now() - started) / 1000);
+  const cpuAfter = threadCpuMs();
   await m.close();
   t.cleanup();
-  return rate;
+  return { rate, loopCpuUsPerJob: cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) * 1000) / o.jobs };
 }
 
 /** Open loop: submit at `rate` jobs/s for `seconds`; latency = submit call → job:started. */
@@ -127,13 +133,19 @@ export async function sqliteEngineBench(o: SqliteBenchOptions): Promise<BenchRow
   const rows: BenchRow[] = [];
   rows.push({ group, name: 'submit, one at a time', value: await submitSingle(o), unit: 'jobs/s', peer: BULLMQ_SUBMIT, peerName: 'Queue.add, one at a time' });
   rows.push({ group, name: 'submit, bulk (10k per call)', value: await submitBulk(o), unit: 'jobs/s', peer: BULLMQ_SUBMIT, peerName: 'Queue.addBulk (10k per call)' });
-  rows.push({
-    group,
-    name: `drain no-op, ${o.workers} worker processes`,
-    value: await drain(o),
-    unit: 'jobs/s',
-    peer: 'BullMQ in-process',
-  });
+  // The store thread (claims and outcome writes on a second connection) on, as shipped, and off.
+  for (const storeThread of [true, false]) {
+    const d = await drain(o, storeThread);
+    const name = `drain no-op, ${o.workers} worker processes${storeThread ? '' : ', store thread off'}`;
+    rows.push({ group, name, value: d.rate, unit: 'jobs/s', peer: 'BullMQ in-process' });
+    rows.push({
+      group,
+      name: `${name}: event-loop CPU per job`,
+      value: d.loopCpuUsPerJob,
+      unit: 'µs',
+      ...(d.loopCpuUsPerJob === null ? { note: 'no /proc/thread-self on this OS' } : {}),
+    });
+  }
   for (const rate of o.latencyRates) {
     const l = await latency(o, rate);
     rows.push({ group, name: `enqueue→start p50 @${rate}/s`, value: l.p50, unit: 'ms' });

@@ -99,6 +99,8 @@ export const SettingsFileSchema = z.strictObject({
   shutdownGraceSeconds: z.number().min(0).max(3600).optional(),
   cancelGraceSeconds: z.number().min(0).max(600).optional(),
   durability: z.enum(['normal', 'full']).optional(),
+  /** A started engine's SQLite claims and outcome writes on a second connection in a worker thread (default on). */
+  sqliteStoreThread: z.boolean().optional(),
   /* --- local REST/WebSocket API and browser dashboard (docs/api.md) --- */
   /** The desktop app starts the API server when enabled (off by default); `jobhandle serve` uses port and host. */
   api: z
@@ -171,6 +173,8 @@ export interface Config {
   cancelGraceSeconds: number;
   /** SQLite synchronous mode: `normal` survives a crashed process, `full` also a power loss. */
   durability: 'normal' | 'full';
+  /** SQLite: claims and outcome writes of a started engine in the store thread (sqlite-store-thread.ts). */
+  sqliteStoreThread: boolean;
   /** Local API server (docs/api.md): off by default in the desktop app. */
   api: { enabled: boolean; port: number; host: string };
   /** better_sqlite3.node for a non-Node ABI (set by the Electron app, never by settings or env). */
@@ -372,6 +376,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     shutdownGraceSeconds: 30,
     cancelGraceSeconds: 5,
     durability: 'normal',
+    sqliteStoreThread: true,
     api: { enabled: false, port: 7878, host: '127.0.0.1' },
     retention: { completed: 90, failed: 365, cancelled: 90 },
     metrics: { enabled: true, sampleIntervalSeconds: 10 },

@@ -26,6 +26,7 @@ export async function createBackend(config: Config): Promise<SelectedBackend> {
     new SqliteBackend({
       path: config.dbPath,
       durability: config.durability,
+      storeThread: config.sqliteStoreThread,
       ...(config.sqliteNativeBinding ? { nativeBinding: config.sqliteNativeBinding } : {}),
     });
   const wantsRedis = Boolean(config.redis.url || config.redis.cluster?.length);

@@ -57,6 +57,8 @@ export interface SqliteBackendOptions {
   busyTimeoutMs?: number;
   /** Path of a better_sqlite3.node built for another ABI (the Electron app's); default: node_modules' own build. */
   nativeBinding?: string;
+  /** A started engine's claims and outcome writes on a second connection in a thread (default true; sqlite-store-thread.ts). */
+  storeThread?: boolean;
 }
 
 const TERMINAL_SQL = "('completed', 'failed', 'cancelled')";
@@ -210,7 +212,8 @@ export class SqliteBackend implements QueueBackend, StoreOpServer {
     const nativeBinding = this.options.nativeBinding ? { nativeBinding: this.options.nativeBinding } : {};
     this.checkpointer = await WalCheckpointer.start({ path: this.options.path, intervalMs: 1000, ...nativeBinding });
     if (this.checkpointer) this.db.pragma('wal_autocheckpoint = 0');
-    const thread = process.env.ZZ_NO_THREAD ? null : await StoreThread.start(
+    if (this.options.storeThread === false) return;
+    const thread = await StoreThread.start(
       {
         path: this.options.path,
         ...(this.options.durability ? { durability: this.options.durability } : {}),
