@@ -164,6 +164,12 @@ export interface QueueBackend {
 
   /** Claim up to `limit` runnable jobs (highest priority first, FIFO within a priority) for one worker. */
   claimJobs(req: ClaimRequest): Promise<ClaimedJob[]>;
+  /**
+   * Several claimJobs calls may be in flight at once, each atomic on its own (true for SQLite).
+   * The dispatcher then sends one claim per worker together, so that the store works on the next
+   * while the engine hands out the previous.
+   */
+  readonly overlappingClaims?: boolean;
   /** Move scheduled/retrying jobs whose run-at has come to pending. Returns how many. */
   promoteDueJobs(now: number): Promise<number>;
   /** The earliest run-at of a scheduled or retrying job, or null. */

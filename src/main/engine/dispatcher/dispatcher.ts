@@ -137,32 +137,7 @@ export class Dispatcher {
       do {
         this.pumpAgain = false;
         if (!this.accepting || !this.maybeWork) break;
-        const gov = this.o.governor;
-        for (const { worker, free } of this.o.pool.freeSlots()) {
-          if (!this.accepting) break;
-          // Governance: nothing under backpressure, no co-scheduling beside a CPU-throttled job,
-          // saturated queues/types and dry rate pools left out of the claim.
-          const plan = gov?.plan();
-          if (plan?.blocked) break;
-          if (gov?.isThrottled(worker.name) && worker.inflight.size > 0) continue;
-          const limit = plan?.free == null ? free : Math.min(free, plan.free);
-          if (limit <= 0) break;
-          const claimed = await this.o.backend.claimJobs({
-            engineId: this.o.engineId,
-            worker: worker.name,
-            limit,
-            now: this.o.clock.now(),
-            queues: this.o.queues ?? undefined,
-            excludeQueues: plan?.excludeQueues.length ? [...this.pausedQueues, ...plan.excludeQueues] : this.pausedQueues,
-            ...(plan?.excludeTypes.length ? { excludeTypes: plan.excludeTypes } : {}),
-            ...(plan?.excludeRatePools.length ? { excludeRatePools: plan.excludeRatePools } : {}),
-          });
-          this.startJobs(worker, claimed);
-          if (claimed.length < limit) {
-            this.maybeWork = false;
-            break;
-          }
-        }
+        await this.claimRound();
       } while (this.pumpAgain);
     } catch (err) {
       this.reportError(err);
@@ -170,6 +145,51 @@ export class Dispatcher {
     } finally {
       this.pumping = false;
     }
+  }
+
+  /**
+   * One claim per worker with free capacity. Without an engine-wide concurrency cap, and when the
+   * backend allows it, the claims are sent together and their jobs started as each answers; with
+   * a cap, each claim waits for the one before, whose jobs the cap's free count must include.
+   * Every claim sent is awaited and its jobs started, even after another claim failed.
+   */
+  private async claimRound(): Promise<void> {
+    const gov = this.o.governor;
+    const overlapping: Array<{ worker: WorkerSlot; limit: number; claim: Promise<ClaimedJob[]> }> = [];
+    let failure: { err: unknown } | null = null;
+    const start = async (c: { worker: WorkerSlot; limit: number; claim: Promise<ClaimedJob[]> }) => {
+      try {
+        const claimed = await c.claim;
+        this.startJobs(c.worker, claimed);
+        if (claimed.length < c.limit) this.maybeWork = false;
+      } catch (err) {
+        failure ??= { err };
+      }
+    };
+    for (const { worker, free } of this.o.pool.freeSlots()) {
+      if (!this.accepting || !this.maybeWork || failure) break;
+      // Governance: nothing under backpressure, no co-scheduling beside a CPU-throttled job,
+      // saturated queues/types and dry rate pools left out of the claim.
+      const plan = gov?.plan();
+      if (plan?.blocked) break;
+      if (gov?.isThrottled(worker.name) && worker.inflight.size > 0) continue;
+      const limit = plan?.free == null ? free : Math.min(free, plan.free);
+      if (limit <= 0) break;
+      const claim = this.o.backend.claimJobs({
+        engineId: this.o.engineId,
+        worker: worker.name,
+        limit,
+        now: this.o.clock.now(),
+        queues: this.o.queues ?? undefined,
+        excludeQueues: plan?.excludeQueues.length ? [...this.pausedQueues, ...plan.excludeQueues] : this.pausedQueues,
+        ...(plan?.excludeTypes.length ? { excludeTypes: plan.excludeTypes } : {}),
+        ...(plan?.excludeRatePools.length ? { excludeRatePools: plan.excludeRatePools } : {}),
+      });
+      if (plan?.free == null && this.o.backend.overlappingClaims) overlapping.push({ worker, limit, claim });
+      else await start({ worker, limit, claim });
+    }
+    for (const c of overlapping) await start(c);
+    if (failure) throw (failure as { err: unknown }).err;
   }
 
   private startJobs(worker: WorkerSlot, claimed: ClaimedJob[]): void {

@@ -142,6 +142,8 @@ export function storageError(err: unknown, path: string): AppError {
 
 export class SqliteBackend implements QueueBackend, StoreOpServer {
   readonly kind = 'sqlite' as const;
+  /** Each claim is one transaction, queued on one connection: claims may overlap. */
+  readonly overlappingClaims = true;
   readonly location: string;
   private db!: Database.Database;
   private stmts!: ReturnType<SqliteBackend['prepare']>;
