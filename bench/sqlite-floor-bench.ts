@@ -23,8 +23,8 @@ function openSchema(dir: string): Database.Database {
 }
 
 /** Insert `jobs` pending rows, `perTransaction` rows per transaction, one prepared INSERT per row. */
-function insertRows(db: Database.Database, jobs: number, perTransaction = 10_000): number {
-  const insert = db.prepare(`INSERT INTO jobs (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+function insertRows(db: Database.Database, jobs: number, perTransaction = 10_000, table = 'jobs'): number {
+  const insert = db.prepare(`INSERT INTO ${table} (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const now = Date.now();
   const started = performance.now();
   for (let b = 0; b < jobs; b += perTransaction) {
@@ -35,6 +35,24 @@ function insertRows(db: Database.Database, jobs: number, perTransaction = 10_000
     }).immediate();
   }
   return jobs / ((performance.now() - started) / 1000);
+}
+
+/**
+ * A table with the jobs table's columns and, with `minimalIndexes`, only the two indexes no job
+ * store can do without (the id, for lookups and uniqueness; the claim order); without, none.
+ * Where the bulk-submit floor comes from: the indexes, not the rows.
+ */
+function bareTable(db: Database.Database, name: string, minimalIndexes: boolean): string {
+  const cols = db.prepare('PRAGMA table_info(jobs)').all() as Array<{ name: string; type: string; notnull: number; dflt_value: string | null; pk: number }>;
+  const defs = cols.map((c) =>
+    c.pk ? `${c.name} INTEGER PRIMARY KEY` : `${c.name} ${c.type}${c.notnull ? ' NOT NULL' : ''}${c.dflt_value !== null ? ` DEFAULT ${c.dflt_value}` : ''}`,
+  );
+  db.exec(`CREATE TABLE ${name} (${defs.join(', ')})`);
+  if (minimalIndexes) {
+    db.exec(`CREATE UNIQUE INDEX ${name}_id ON ${name} (id);
+      CREATE INDEX ${name}_runnable ON ${name} (priority DESC, seq) WHERE status = 'pending';`);
+  }
+  return name;
 }
 
 /** Claim 200 at a time with the engine's claim SQL and complete each with its completion SQL. */
@@ -76,6 +94,22 @@ export async function sqliteFloorBench(o: { jobs: number }): Promise<BenchRow[]>
         peerName: 'submit, one at a time',
       },
       { group, name: 'INSERT the rows of a bulk submit, 10k per transaction', value: insertRows(db, o.jobs), unit: 'rows/s', peer: 'JobHandle SQLite', peerName: 'submit, bulk (10k per call)' },
+      {
+        group,
+        name: '  the same rows, only the id and claim-order indexes',
+        value: insertRows(db, o.jobs, 10_000, bareTable(db, 'floor_min', true)),
+        unit: 'rows/s',
+        peer: 'JobHandle SQLite',
+        peerName: 'submit, bulk (10k per call)',
+      },
+      {
+        group,
+        name: '  the same rows, no index at all',
+        value: insertRows(db, o.jobs, 10_000, bareTable(db, 'floor_bare', false)),
+        unit: 'rows/s',
+        peer: 'JobHandle SQLite',
+        peerName: 'submit, bulk (10k per call)',
+      },
       { group, name: "claim 200 + complete each, the engine's SQL, no workers", value: claimAndComplete(db, o.jobs), unit: 'jobs/s', peer: 'JobHandle SQLite', peerName: 'drain no-op, 2 worker processes' },
     ];
   } finally {
