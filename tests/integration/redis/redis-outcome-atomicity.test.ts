@@ -91,6 +91,50 @@ describe.skipIf(!redis.canSpawn)('outcomes on Redis are atomic', () => {
     expect((await b.getJob('job-2'))?.status).toBe('running');
   });
 
+  it('a completion of a held job: moveToFinished writes its fields and finish time, fields of earlier states are removed, a stale one writes nothing', async () => {
+    const server = await startRedisServer();
+    cleanups.push(() => server.destroy());
+    const b = await openBackend(server.url);
+    const raw = new Redis(server.url);
+    cleanups.push(async () => raw.disconnect());
+    const now = Date.now() - 60_000;
+    await b.insertJobs([newJob('job-4', now), newJob('job-5', now + 1)]);
+    const claimed = await b.claimJobs({ engineId: 'e1', worker: 'w1', limit: 2, now });
+    expect(claimed.map((j) => j.id)).toEqual(['job-4', 'job-5']);
+    const keyOf = async (id: string) => {
+      const keys = (await raw.keys(`*:${id}`)).filter((k) => !k.endsWith(':lock'));
+      expect(keys).toHaveLength(1);
+      return keys[0]!;
+    };
+    const k4 = await keyOf('job-4');
+    const k5 = await keyOf('job-5');
+    // Fields of earlier states: an error of an earlier attempt, a cancel request that lost the race, a progress message.
+    await raw.hset(k4, 'jh:err', JSON.stringify({ class: 'transient', message: 'earlier' }), 'jh:cx', '1', 'jh:pmsg', 'half way');
+    // job-5's lock is taken over (its stalled job was claimed again elsewhere): its completion is stale.
+    await raw.set(`${k5}:lock`, 'another-token');
+
+    const at = now + 4321;
+    await b.write({
+      outcomes: [
+        { kind: 'completed', id: 'job-4', attempt: claimed[0]!.attempt, at, worker: 'w7', result: { ok: 4 }, metrics: { durationMs: 12, apiCalls: 3 } },
+        { kind: 'completed', id: 'job-5', attempt: claimed[1]!.attempt, at, worker: 'w7', result: { ok: 5 }, metrics: {} },
+      ],
+    });
+
+    const h4 = await raw.hgetall(k4);
+    expect(h4).toMatchObject({ finishedOn: String(at), 'jh:fin': String(at), 'jh:upd': String(at), 'jh:wk': 'w7', progress: '100' });
+    expect(JSON.parse(h4['jh:met']!)).toEqual({ durationMs: 12, apiCalls: 3 });
+    for (const f of ['jh:err', 'jh:cx', 'jh:pmsg', 'jh:st']) expect(h4[f]).toBeUndefined();
+    const completedKey = k4.replace(/job-4$/, 'completed');
+    expect(await raw.zscore(completedKey, 'job-4')).toBe(String(at));
+    expect(await b.getJob('job-4')).toMatchObject({ status: 'completed', finishedAt: at, worker: 'w7', result: { ok: 4 }, error: null, cancelRequested: false });
+
+    const h5 = await raw.hgetall(k5);
+    for (const f of ['finishedOn', 'jh:fin', 'jh:met']) expect(h5[f]).toBeUndefined();
+    expect(await raw.zscore(completedKey, 'job-5')).toBeNull();
+    expect((await b.getJob('job-5'))?.status).toBe('running');
+  });
+
   it('claimed jobs keep their locks with a short lock duration and an eager stalled checker', async () => {
     const server = await startRedisServer();
     cleanups.push(() => server.destroy());

@@ -114,6 +114,7 @@ export interface BullMoves {
     token: string,
     timestamp: number,
     fetchNext?: boolean,
+    fieldsToUpdate?: Record<string, string>,
   ): unknown[];
   moveToDelayedArgs(id: string, timestamp: number, token: string, delay: number, opts?: { skipAttempt?: boolean }): unknown[];
   execCommand(client: BullTransaction, name: string, args: unknown[]): unknown;
@@ -423,7 +424,7 @@ export class RedisClaims {
   /**
    * Hand out ready jobs for a claim: jobs of queues the claim leaves out, or that the governor holds
    * back, go back to waiting; the others are taken in order, this claim's worker's own first. The
-   * worker recorded on the others is corrected (one pipelined write).
+   * worker recorded on the others is corrected (one jhSetWorker call per queue).
    */
   private async takeReady(req: ClaimRequest, queues: readonly string[], constrained: boolean): Promise<ReadyJob[]> {
     if (!this.readyCount) return [];
@@ -444,12 +445,17 @@ export class RedisClaims {
     const taken = ordered.slice(0, req.limit);
     this.putBack(ordered.slice(req.limit));
     if (back.length) await this.release(back).catch(() => this.putBack(back));
-    const fix = taken.filter((r) => r.worker !== req.worker);
-    if (fix.length) {
-      const ctx = this.ctx();
-      const p = ctx.client.pipeline();
-      for (const r of fix) p.hset(ctx.keys.job(r.job.queue, r.job.id), F.worker, req.worker);
-      await p.exec();
+    // The worker recorded on the others is corrected: one jhSetWorker per queue.
+    const ctx = this.ctx();
+    const fix = new Map<string, string[]>();
+    for (const r of taken) {
+      if (r.worker === req.worker) continue;
+      const keys = fix.get(r.job.queue) ?? [];
+      keys.push(ctx.keys.job(r.job.queue, r.job.id));
+      fix.set(r.job.queue, keys);
+    }
+    if (fix.size) {
+      await Promise.all([...fix.values()].map((keys) => ctx.client.jhSetWorker(keys.length, ...keys, req.worker)));
     }
     return taken;
   }

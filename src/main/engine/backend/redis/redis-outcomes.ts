@@ -7,6 +7,9 @@
  * jhSettleMany writing JobHandle's fields of each. So a reader never sees a job moved without its
  * fields (a cancelled job read as a plain BullMQ failure, a retry read as scheduled). A stale
  * outcome (the lock is gone, or the job no longer runs that attempt) is skipped by both.
+ * A completion of a job held here gives its fields to moveToFinished itself (`fieldsToUpdate`,
+ * finish time as BullMQ's timestamp); jhSettleMany then only removes fields of earlier states and
+ * reports whether the job has dependents.
  *
  * While a queue has a backlog, moveToFinished also fetches the queue's next job (BullMQ's own
  * fetch-next, as a plain BullMQ Worker does), and jhSettleMany marks those jobs as this engine's in
@@ -25,6 +28,12 @@ import type { JhUpdateOp, MarkedHead } from './redis-scripts';
 const OUTCOME_CHUNK = 48;
 
 type SettleOp = JhUpdateOp & { att: number; where: 'z' | 'w'; mark?: 'cancelled' | 'retrying' };
+
+/**
+ * One outcome in jhSettleMany: its op and target, or, for a completion of a job held here (fields
+ * written by moveToFinished), `c`: its finish time. `tok`/`wk`: the fetch's token and worker.
+ */
+type SettleItem = { id: string; t?: string; op?: SettleOp; c?: string; tok?: string; wk?: string };
 
 /** The job's own settle op: JobHandle's fields for this outcome. */
 function settleOp(o: JobOutcome): SettleOp {
@@ -72,6 +81,12 @@ function settleOp(o: JobOutcome): SettleOp {
   };
 }
 
+/** JobHandle's fields of a completion, as moveToFinished's `fieldsToUpdate` (the fast path of a job held here). */
+function completedFields(o: JobOutcome & { kind: 'completed' }): Record<string, string> {
+  const at = String(o.at);
+  return { [F.finished]: at, [F.updated]: at, [F.worker]: o.worker ?? '', [F.metrics]: JSON.stringify(o.metrics), progress: '100' };
+}
+
 /**
  * Queue BullMQ's move of one outcome on `m` (moveToFinished fetching the queue's next job when
  * `fetchNext`); returns the target set of the move.
@@ -80,7 +95,13 @@ function queueMove(b: BullMoves, m: BullTransaction, o: JobOutcome, claim: Claim
   const job = { id: o.id, opts: claim.opts };
   switch (o.kind) {
     case 'completed':
-      b.execCommand(m, 'moveToFinished', b.moveToFinishedArgs(job, JSON.stringify(o.result ?? null), 'returnvalue', false, 'completed', claim.token, Date.now(), fetchNext));
+      if (claim.token !== '0') {
+        // JobHandle's fields of the completion are written by moveToFinished itself, and the
+        // finish time is BullMQ's timestamp (finishedOn, the completed set's score).
+        b.execCommand(m, 'moveToFinished', b.moveToFinishedArgs(job, JSON.stringify(o.result ?? null), 'returnvalue', false, 'completed', claim.token, o.at, fetchNext, completedFields(o)));
+      } else {
+        b.execCommand(m, 'moveToFinished', b.moveToFinishedArgs(job, JSON.stringify(o.result ?? null), 'returnvalue', false, 'completed', claim.token, Date.now(), fetchNext));
+      }
       return 'completed';
     case 'failed':
     case 'cancelled':
@@ -145,13 +166,18 @@ export async function applyOutcomes(
       const jobPrefix = b.keys['']!;
       const fetching = engineId !== null && claims.wantsNext(queue);
       const fetched: Array<{ token: string; worker: string } | null> = [];
-      const items: Array<{ id: string; t: string; op: SettleOp; tok?: string; wk?: string }> = [];
+      const items: SettleItem[] = [];
       for (const { o, claim } of list) {
         const fetch = fetching && claim.token !== '0' && (o.kind === 'completed' || o.kind === 'failed' || o.kind === 'cancelled');
         const target = queueMove(b, m, o, claim, fetch);
         const worker = o.worker ?? '';
         fetched.push(fetch ? { token: claim.token, worker } : null);
-        items.push(fetch ? { id: o.id, t: target, op: settleOp(o), tok: claim.token, wk: worker } : { id: o.id, t: target, op: settleOp(o) });
+        const item: SettleItem = o.kind === 'completed' && claim.token !== '0' ? { id: o.id, c: String(o.at) } : { id: o.id, t: target, op: settleOp(o) };
+        if (fetch) {
+          item.tok = claim.token;
+          item.wk = worker;
+        }
+        items.push(item);
       }
       // Every move first, then one jhSettleMany for all of them: the MULTI runs as one, so no
       // reader sees a job moved without its fields.

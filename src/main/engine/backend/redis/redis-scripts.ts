@@ -77,26 +77,28 @@ return false
 `;
 
 /**
- * MARK_HEAD — a Lua fragment shared by jhSettle, jhSettleMany (markJob) and jhClaimHead: mark the job BullMQ just moved to
+ * MARK_HEAD — a Lua fragment shared by jhSettle, jhSettleMany and jhClaim (markJob) and jhClaimHead: mark the job BullMQ just moved to
  * active in the same MULTI (moveToActive, or moveToFinished's fetch-next) as this engine's attempt.
  * BullMQ pushes the job it moves to active at the head of the active list (RPOPLPUSH / LPUSH), and
  * locks it with the token of the move; the MULTI runs atomically, so the head of `active` whose
  * lock holds that token is that job (a unique token per move, so an empty move matches nothing).
  * Marking = what jhClaim did: engine, worker, start, attempt + 1; a cancel requested while the job
- * was being claimed (`jh:cx`) is kept and reported.
+ * was being claimed (`jh:cx`) is kept and reported. One HMGET and one HSET; `jh:st`/`jh:pmsg` are
+ * deleted, and the job taken out of the retrying set, only when there (only a job whose `jh:st` is
+ * `retrying` is added to that set).
  * Needs: KEYS active and retrying set; ARGV job key prefix, token, engine, worker, now.
  * Returns { id, attempt, base, cancelRequested (0|1) }, or false when no job was moved.
  */
 const MARK_HEAD = `
 local function markJob(jk, id, engine, worker, now, retryingKey)
-  redis.call('HSET', jk, 'jh:eng', engine, 'jh:wk', worker, 'jh:start', now, 'jh:upd', now, 'progress', '0')
-  redis.call('HDEL', jk, 'jh:st', 'jh:pmsg')
-  local att = redis.call('HINCRBY', jk, 'jh:att', 1)
-  redis.call('SREM', retryingKey, id)
-  local h = redis.call('HMGET', jk, 'jh:base', 'jh:cx')
+  local h = redis.call('HMGET', jk, 'jh:att', 'jh:base', 'jh:cx', 'jh:st', 'jh:pmsg')
+  local att = (tonumber(h[1]) or 0) + 1
+  redis.call('HSET', jk, 'jh:eng', engine, 'jh:wk', worker, 'jh:start', now, 'jh:upd', now, 'progress', '0', 'jh:att', att)
+  if h[4] or h[5] then redis.call('HDEL', jk, 'jh:st', 'jh:pmsg') end
+  if h[4] then redis.call('SREM', retryingKey, id) end
   local cx = 0
-  if h[2] == '1' then cx = 1 end
-  return {id, att, tonumber(h[1]) or 0, cx}
+  if h[3] == '1' then cx = 1 end
+  return {id, att, tonumber(h[2]) or 0, cx}
 end
 local function markHead(activeKey, retryingKey, jobPrefix, token, engine, worker, now)
   local id = redis.call('LINDEX', activeKey, 0)
@@ -178,7 +180,10 @@ return {code, nxt}
  * (moveToFinished with fetch-next) are the head of `active`, one per successful fetch, each locked
  * with its outcome's token: they are found there by their lock and marked as this engine's.
  * KEYS[1] the queue's `active` list. ARGV: 1 key prefix, 2 engine, 3 now, 4 JSON array of
- * { id, t: target, op (as jhSettle's), tok?: token of the fetch, wk?: worker }.
+ * { id, t: target, op (as jhSettle's), tok?: token of the fetch, wk?: worker }, or, for a completion
+ * of a job held here, { id, c: finish time, tok?, wk? }: its fields were written by moveToFinished
+ * itself (fieldsToUpdate, finish time as BullMQ's timestamp), so only the fields of earlier states
+ * (`jh:err`, `jh:cx`, `jh:st`, `jh:pmsg`) are deleted here, when there.
  * Returns { codes, marks }: per outcome, jhSettle's code and the fetched job marked (MARK_HEAD's
  * answer) or false.
  */
@@ -187,7 +192,20 @@ local P, engine, now = ARGV[1], ARGV[2], ARGV[3]
 local items = cjson.decode(ARGV[4])
 local codes, marks, want, nwant = {}, {}, {}, 0
 for i, it in ipairs(items) do
-  codes[i] = settleOne(P, P .. it.id, it.id, P .. it.t, it.op)
+  if it.c then
+    -- A completion whose fields moveToFinished wrote (fieldsToUpdate) with finish time it.c:
+    -- BullMQ sets finishedOn only when the move happened, so finishedOn ~= it.c means stale.
+    local jk = P .. it.id
+    local h = redis.call('HMGET', jk, 'finishedOn', 'jh:hasdeps', 'jh:err', 'jh:cx', 'jh:st', 'jh:pmsg')
+    if h[1] ~= it.c then
+      codes[i] = 0
+    else
+      if h[3] or h[4] or h[5] or h[6] then redis.call('HDEL', jk, 'jh:err', 'jh:cx', 'jh:st', 'jh:pmsg') end
+      if h[2] then codes[i] = 2 else codes[i] = 1 end
+    end
+  else
+    codes[i] = settleOne(P, P .. it.id, it.id, P .. it.t, it.op)
+  end
   marks[i] = false
   if it.tok then want[it.tok] = i; nwant = nwant + 1 end
 end
@@ -222,16 +240,26 @@ return markHead(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
  * A cancel requested while the job was being claimed (`jh:cx`) is kept, so the engine sees it.
  * Returns { attempt, base, cancelRequested (0|1) }, or {-1, 0, 0} when the job is gone.
  */
-const JH_CLAIM = `
+const JH_CLAIM = `${MARK_HEAD}
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0, 0} end
-redis.call('HSET', KEYS[1], 'jh:eng', ARGV[1], 'jh:wk', ARGV[2], 'jh:start', ARGV[3], 'jh:upd', ARGV[3], 'progress', '0')
-redis.call('HDEL', KEYS[1], 'jh:st', 'jh:pmsg')
-local att = redis.call('HINCRBY', KEYS[1], 'jh:att', 1)
-redis.call('SREM', KEYS[2], ARGV[4])
-local base = tonumber(redis.call('HGET', KEYS[1], 'jh:base')) or 0
-local cx = 0
-if redis.call('HGET', KEYS[1], 'jh:cx') == '1' then cx = 1 end
-return {att, base, cx}
+local m = markJob(KEYS[1], ARGV[4], ARGV[1], ARGV[2], ARGV[3], KEYS[2])
+return {m[2], m[3], m[4]}
+`;
+
+/**
+ * jhSetWorker — record the worker on jobs of one queue that a claim took from the jobs fetched
+ * ahead for another worker (one call per queue instead of a pipeline of HSETs). KEYS: the jobs
+ * (one slot). ARGV[1] the worker. A job gone meanwhile is left alone. Returns how many were set.
+ */
+const JH_SET_WORKER = `
+local n = 0
+for i = 1, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    redis.call('HSET', KEYS[i], 'jh:wk', ARGV[1])
+    n = n + 1
+  end
+end
+return n
 `;
 
 /**
@@ -418,6 +446,7 @@ export interface ScriptedClient {
   jhScheduleCas(...args: string[]): Promise<Array<number | string>>;
   jhTakeTokens(bucketKey: string, perMinute: string, burst: string, tokens: string): Promise<[number, number]>;
   jhClaim(jobKey: string, retryingKey: string, engine: string, worker: string, now: string, id: string): Promise<[number, number, number]>;
+  jhSetWorker(numberOfKeys: number, ...keysThenWorker: string[]): Promise<number>;
 }
 
 /** Register the scripts on a client (EVALSHA with a fallback to EVAL, per node in a cluster). */
@@ -434,5 +463,6 @@ export function defineScripts(client: RedisClient): RedisClient & ScriptedClient
   client.defineCommand('jhParkFailed', { numberOfKeys: 4, lua: JH_PARK_FAILED });
   client.defineCommand('jhScheduleCas', { numberOfKeys: 4, lua: JH_SCHEDULE_CAS });
   client.defineCommand('jhTakeTokens', { numberOfKeys: 1, lua: JH_TAKE_TOKENS });
+  client.defineCommand('jhSetWorker', { lua: JH_SET_WORKER });
   return client as RedisClient & ScriptedClient;
 }
