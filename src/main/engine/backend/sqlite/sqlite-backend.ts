@@ -67,6 +67,9 @@ const TERMINAL_SQL = "('completed', 'failed', 'cancelled')";
 const INSERT_COLUMNS = `id, type, queue, parameters, priority, status, max_retries, retry_delay_s, timeout_s, run_at,
   created_at, updated_at, limits, dependencies, schedule_id`;
 const INSERT_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+/** Requests of this many rows or more go to the store thread even when it is idle (storeThreadFor). */
+const THREAD_BATCH = 64;
+
 /** Rows per multi-row INSERT (15 values each; SQLite allows 32,766 bound values per statement). */
 const INSERT_GROUP = 32;
 
@@ -151,6 +154,11 @@ export class SqliteBackend implements QueueBackend, StoreOpServer {
   private checkpointer: WalCheckpointer | null = null;
   /** A started engine's claims and outcome writes, on a second connection in a thread (sqlite-store-thread.ts). */
   private storeThread: StoreThread | null = null;
+  /** Rows the last claim returned: the guess of the next claim's size (storeThreadFor). */
+  private lastClaimRows = 0;
+  /** startEngineUpkeep ran and the settings allow the store thread (until close, or it failed). */
+  private storeThreadAllowed = false;
+  private storeThreadStarting: Promise<void> | null = null;
   private deps!: SqliteDependencies;
   private counts!: JobCounts;
   private tx!: {
@@ -192,6 +200,8 @@ export class SqliteBackend implements QueueBackend, StoreOpServer {
   }
 
   async close(): Promise<void> {
+    this.storeThreadAllowed = false;
+    await this.storeThreadStarting;
     if (this.storeThread) {
       const thread = this.storeThread;
       this.storeThread = null;
@@ -207,34 +217,77 @@ export class SqliteBackend implements QueueBackend, StoreOpServer {
 
   /**
    * A started engine's threads: WAL checkpoints instead of inside the engine's commits
-   * (wal-checkpointer.ts), and the store thread for claims and outcome writes (sqlite-store-thread.ts).
+   * (wal-checkpointer.ts); and the store thread for claims and outcome writes
+   * (sqlite-store-thread.ts), which starts with the first batch (storeThreadFor), or here when a
+   * backlog waits, so that an idle engine has no second connection, heap or start-up work.
    */
   async startEngineUpkeep(): Promise<void> {
-    if (this.checkpointer || this.storeThread || this.options.path === ':memory:') return;
+    if (this.checkpointer || this.options.path === ':memory:') return;
     const nativeBinding = this.options.nativeBinding ? { nativeBinding: this.options.nativeBinding } : {};
     this.checkpointer = await WalCheckpointer.start({ path: this.options.path, intervalMs: 1000, ...nativeBinding });
     if (this.checkpointer) this.db.pragma('wal_autocheckpoint = 0');
-    if (this.options.storeThread === false) return;
+    this.storeThreadAllowed = this.options.storeThread !== false;
+    // A backlog waiting at start: its first claims are batches; have the thread ready for them.
+    const pending = (this.run(() => this.stmts.pendingCount.get()) as { n: number | null }).n ?? 0;
+    if (pending >= THREAD_BATCH) await this.startStoreThread();
+  }
+
+  /**
+   * Start the store thread now rather than with the first batch (after startEngineUpkeep).
+   * Resolves whether it runs: false when it is turned off or could not start (this connection
+   * then does all the work).
+   */
+  async startStoreThread(): Promise<boolean> {
+    if (!this.storeThread && this.storeThreadAllowed) {
+      this.storeThreadStarting ??= this.launchStoreThread().finally(() => {
+        this.storeThreadStarting = null;
+      });
+      await this.storeThreadStarting;
+    }
+    return this.storeThread !== null;
+  }
+
+  private async launchStoreThread(): Promise<void> {
     const thread = await StoreThread.start(
       {
         path: this.options.path,
         ...(this.options.durability ? { durability: this.options.durability } : {}),
         ...(this.options.busyTimeoutMs !== undefined ? { busyTimeoutMs: this.options.busyTimeoutMs } : {}),
-        ...nativeBinding,
+        ...(this.options.nativeBinding ? { nativeBinding: this.options.nativeBinding } : {}),
         noAutoCheckpoint: this.checkpointer !== null,
       },
       () => {
-        // Stopped by itself: go on with this connection.
+        // Stopped by itself: go on with this connection (and do not start another).
+        this.storeThreadAllowed = false;
         if (this.storeThread === thread) this.storeThread = null;
       },
     );
-    if (this.db.open) this.storeThread = thread;
-    else await thread?.stop();
+    if (!thread) this.storeThreadAllowed = false; // cannot start here: do not try on every batch
+    else if (this.storeThreadAllowed && this.db.open) this.storeThread = thread;
+    else await thread.stop();
   }
 
   /** Whether claims and outcome writes run on the store thread (false: on this connection). */
   get usesStoreThread(): boolean {
     return this.storeThread !== null;
+  }
+
+  /**
+   * Where a request of about `rows` rows runs: on the store thread when it is a batch
+   * (THREAD_BATCH rows or more), or when the thread is busy (queued behind it, rather than wait
+   * here for its lock: SQLite's busy wait sleeps the event loop a millisecond at a time); else at
+   * once on this connection. Measured at 1,000 jobs/s, sending every small request to the thread
+   * raised enqueue→start p50 from ~0.55 to ~0.8 ms and p99 from ~2–4 to ~6 ms (the thread must
+   * be woken and get a core); a drain's batches of 200 gain from the overlap. The first batch
+   * starts the thread and runs here.
+   */
+  private storeThreadFor(rows: number): StoreThread | null {
+    const t = this.storeThread;
+    if (!t) {
+      if (rows >= THREAD_BATCH && this.storeThreadAllowed) void this.startStoreThread();
+      return null;
+    }
+    return t.busy || rows >= THREAD_BATCH ? t : null;
   }
 
   /** The store thread's side: one request on this connection (sqlite-store-thread.ts). */
@@ -336,6 +389,7 @@ export class SqliteBackend implements QueueBackend, StoreOpServer {
       paused: db.prepare('SELECT name FROM queues WHERE paused = 1 ORDER BY name'),
       // O(1): job_counts is kept exact (job-counts.ts).
       countByStatus: db.prepare('SELECT status, SUM(n) AS n FROM job_counts GROUP BY status'),
+      pendingCount: db.prepare("SELECT SUM(n) AS n FROM job_counts WHERE status = 'pending'"),
       // The oldest pending job is the first in insertion order: one step down the status index.
       oldestPending: db.prepare("SELECT created_at AS t FROM jobs INDEXED BY jobs_status WHERE status = 'pending' ORDER BY seq LIMIT 1"),
       finishedSince: db.prepare('SELECT COUNT(*) AS n FROM jobs WHERE finished_at >= ?'),
@@ -359,9 +413,9 @@ export class SqliteBackend implements QueueBackend, StoreOpServer {
   }
 
   async insertJobs(jobs: NewJob[]): Promise<void> {
-    // While the store thread is writing, a submit queues behind it there instead of waiting for
-    // its lock here (SQLite's busy wait sleeps the event loop for a millisecond at a time).
-    const effects = this.storeThread?.busy ? await this.storeThread.call('insert', jobs) : this.run(() => this.tx.insert.immediate(jobs));
+    // On the store thread only while it is busy: a bulk submit costs less here than sent as JSON.
+    const thread = this.storeThreadFor(0);
+    const effects = thread ? await thread.call('insert', jobs) : this.run(() => this.tx.insert.immediate(jobs));
     this.deps.announce(effects);
   }
 
@@ -459,7 +513,10 @@ export class SqliteBackend implements QueueBackend, StoreOpServer {
   async claimJobs(req: ClaimRequest): Promise<ClaimedJob[]> {
     if (req.limit <= 0) return [];
     // The thread sends the rows as raw values; making jobs of them is done here, off its time.
-    const rows = (this.storeThread ? await this.storeThread.call('claim', req) : this.claimNow(req)).map(claimRowFromRaw);
+    const thread = this.storeThreadFor(Math.min(req.limit, this.lastClaimRows));
+    const raw = thread ? await thread.call('claim', req) : this.claimNow(req);
+    this.lastClaimRows = raw.length;
+    const rows = raw.map(claimRowFromRaw);
     // RETURNING does not promise an order: restore claim order.
     rows.sort((a, b) => b.priority - a.priority || a.seq - b.seq);
     return rows.map(rowToClaimed);
@@ -500,7 +557,8 @@ export class SqliteBackend implements QueueBackend, StoreOpServer {
 
   async write(batch: WriteBatch): Promise<void> {
     const encoded = encodeWriteBatch(batch);
-    const effects = this.storeThread ? await this.storeThread.call('write', encoded) : this.run(() => this.tx.write.immediate(encoded));
+    const thread = this.storeThreadFor(encoded.completed.length + encoded.other.length + encoded.progress.length + encoded.logs.length);
+    const effects = thread ? await thread.call('write', encoded) : this.run(() => this.tx.write.immediate(encoded));
     this.deps.announce(effects);
   }
 
