@@ -56,6 +56,13 @@ export interface DispatcherOptions {
 
 const RETRY_WRITE_MS = 1000;
 
+/** A claim sent for a worker, its jobs not started yet. */
+interface ClaimInFlight {
+  worker: WorkerSlot;
+  limit: number;
+  claim: Promise<ClaimedJob[]>;
+}
+
 /** An outcome waiting for its commit, with what its event needs. */
 interface Settled {
   outcome: JobOutcome;
@@ -155,9 +162,9 @@ export class Dispatcher {
    */
   private async claimRound(): Promise<void> {
     const gov = this.o.governor;
-    const overlapping: Array<{ worker: WorkerSlot; limit: number; claim: Promise<ClaimedJob[]> }> = [];
+    const overlapping: ClaimInFlight[] = [];
     let failure: { err: unknown } | null = null;
-    const start = async (c: { worker: WorkerSlot; limit: number; claim: Promise<ClaimedJob[]> }) => {
+    const start = async (c: ClaimInFlight) => {
       try {
         const claimed = await c.claim;
         this.startJobs(c.worker, claimed);

@@ -1,15 +1,15 @@
 /**
- * The SQLite store thread: a started engine's claims and outcome writes run on a second
- * connection to the same file, in a worker thread, so that the engine's event loop does not spend
- * its time inside SQLite. Measured on the no-op drain, SQLite was ~28 of the ~36 µs the engine's
- * main thread spent per job; with the thread, that part runs beside the dispatcher, the IPC
- * with the worker processes and the events (docs/benchmarks.md, "Where the drain's time goes").
+ * The SQLite store thread: a started engine's batches of claims and outcome writes run on a
+ * second connection to the same file, in a worker thread, so that the engine's event loop does not
+ * spend its time inside SQLite. Measured on the no-op drain, the event loop's CPU per job went from
+ * ~30–46 to ~11–14 µs (docs/benchmarks.md): the dispatcher, the IPC with the worker processes and
+ * the dashboard, and the events run beside the SQL.
  *
- * - Only the dispatcher's hot path moves: `claimJobs` and `write`; a submit goes there too while
- *   the thread is busy, rather than wait for its lock. Everything else (reads, cancels, schedules,
- *   maintenance) stays on the main connection. The two connections are two writers of one WAL
- *   file, as the app and the CLI already are: every write is a transaction, and SQLite's lock
- *   orders them.
+ * - What goes there is decided by SqliteBackend (storeThreadFor): claims and writes of 64 rows or
+ *   more, and any claim, write or submit while the thread is busy (rather than wait for its lock).
+ *   Small requests on an idle thread run at once on the main connection, as do reads, cancels,
+ *   schedules and maintenance. The two connections are two writers of one WAL file, as the app
+ *   and the CLI already are: every write is a transaction, and SQLite's lock orders them.
  * - Requests are answered in the order they were sent. A request that fails comes back as the
  *   AppError SqliteBackend would have thrown on its own connection.
  * - If the thread cannot start, or stops, the backend goes on with its main connection; requests
