@@ -87,6 +87,17 @@ function completedFields(o: JobOutcome & { kind: 'completed' }): Record<string, 
   return { [F.finished]: at, [F.updated]: at, [F.worker]: o.worker ?? '', [F.metrics]: JSON.stringify(o.metrics), progress: '100' };
 }
 
+/** Recovery's lock-free token: the job is held by no engine here (applyOutcomes). */
+const NOT_HELD = '0';
+
+/**
+ * A completion of a job this engine holds: its fields go through moveToFinished itself
+ * (`fieldsToUpdate`, the finish time as BullMQ's timestamp), and jhSettleMany only tidies up.
+ */
+function completedByMove(o: JobOutcome, claim: Claim): o is JobOutcome & { kind: 'completed' } {
+  return o.kind === 'completed' && claim.token !== NOT_HELD;
+}
+
 /**
  * Queue BullMQ's move of one outcome on `m` (moveToFinished fetching the queue's next job when
  * `fetchNext`); returns the target set of the move.
@@ -94,15 +105,14 @@ function completedFields(o: JobOutcome & { kind: 'completed' }): Record<string, 
 function queueMove(b: BullMoves, m: BullTransaction, o: JobOutcome, claim: Claim, fetchNext: boolean): string {
   const job = { id: o.id, opts: claim.opts };
   switch (o.kind) {
-    case 'completed':
-      if (claim.token !== '0') {
-        // JobHandle's fields of the completion are written by moveToFinished itself, and the
-        // finish time is BullMQ's timestamp (finishedOn, the completed set's score).
-        b.execCommand(m, 'moveToFinished', b.moveToFinishedArgs(job, JSON.stringify(o.result ?? null), 'returnvalue', false, 'completed', claim.token, o.at, fetchNext, completedFields(o)));
-      } else {
-        b.execCommand(m, 'moveToFinished', b.moveToFinishedArgs(job, JSON.stringify(o.result ?? null), 'returnvalue', false, 'completed', claim.token, Date.now(), fetchNext));
-      }
+    case 'completed': {
+      // Held here: JobHandle's fields are written by the move, the finish time is BullMQ's
+      // timestamp (finishedOn, the completed set's score).
+      const byMove = completedByMove(o, claim);
+      const args = b.moveToFinishedArgs(job, JSON.stringify(o.result ?? null), 'returnvalue', false, 'completed', claim.token, byMove ? o.at : Date.now(), fetchNext, byMove ? completedFields(o) : undefined);
+      b.execCommand(m, 'moveToFinished', args);
       return 'completed';
+    }
     case 'failed':
     case 'cancelled':
       b.execCommand(m, 'moveToFinished', b.moveToFinishedArgs(job, o.error.message, 'failedReason', false, 'failed', claim.token, Date.now(), fetchNext));
@@ -144,7 +154,7 @@ export async function applyOutcomes(
     if (!claim) {
       const snap = await ctx.readJob(o.id);
       if (!snap || snap.state !== 'active' || Number(snap.hash[F.attempts] ?? 0) !== o.attempt) continue;
-      claim = { queue: snap.queue, token: '0', name: snap.hash.name ?? '', opts: parseOpts(snap.hash.opts) };
+      claim = { queue: snap.queue, token: NOT_HELD, name: snap.hash.name ?? '', opts: parseOpts(snap.hash.opts) };
     }
     let list = byQueue.get(claim.queue);
     if (!list) byQueue.set(claim.queue, (list = []));
@@ -168,11 +178,11 @@ export async function applyOutcomes(
       const fetched: Array<{ token: string; worker: string } | null> = [];
       const items: SettleItem[] = [];
       for (const { o, claim } of list) {
-        const fetch = fetching && claim.token !== '0' && (o.kind === 'completed' || o.kind === 'failed' || o.kind === 'cancelled');
+        const fetch = fetching && claim.token !== NOT_HELD && (o.kind === 'completed' || o.kind === 'failed' || o.kind === 'cancelled');
         const target = queueMove(b, m, o, claim, fetch);
         const worker = o.worker ?? '';
         fetched.push(fetch ? { token: claim.token, worker } : null);
-        const item: SettleItem = o.kind === 'completed' && claim.token !== '0' ? { id: o.id, c: String(o.at) } : { id: o.id, t: target, op: settleOp(o) };
+        const item: SettleItem = completedByMove(o, claim) ? { id: o.id, c: String(o.at) } : { id: o.id, t: target, op: settleOp(o) };
         if (fetch) {
           item.tok = claim.token;
           item.wk = worker;

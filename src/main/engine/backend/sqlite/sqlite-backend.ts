@@ -48,7 +48,7 @@ import type { DependencyEffects } from '../../dependencies/dependency-types';
 import { SqliteAnalyticsRepository } from './sqlite-analytics-repository';
 import { SqliteBulkOps } from './sqlite-bulk-ops';
 import type { BulkOpOutcome } from '../queue-backend';
-import { StoreThread, type StoreOp, type StoreOpServer } from './sqlite-store-thread';
+import { StoreThread, type StoreOp, type StoreOps, type StoreOpServer } from './sqlite-store-thread';
 
 export interface SqliteBackendOptions {
   path: string;
@@ -228,8 +228,7 @@ export class SqliteBackend implements QueueBackend, StoreOpServer {
     if (this.checkpointer) this.db.pragma('wal_autocheckpoint = 0');
     this.storeThreadAllowed = this.options.storeThread !== false;
     // A backlog waiting at start: its first claims are batches; have the thread ready for them.
-    const pending = (this.run(() => this.stmts.pendingCount.get()) as { n: number | null }).n ?? 0;
-    if (pending >= THREAD_BATCH) await this.startStoreThread();
+    if ((await this.countByStatus()).counts.pending >= THREAD_BATCH) await this.startStoreThread();
   }
 
   /**
@@ -249,13 +248,7 @@ export class SqliteBackend implements QueueBackend, StoreOpServer {
 
   private async launchStoreThread(): Promise<void> {
     const thread = await StoreThread.start(
-      {
-        path: this.options.path,
-        ...(this.options.durability ? { durability: this.options.durability } : {}),
-        ...(this.options.busyTimeoutMs !== undefined ? { busyTimeoutMs: this.options.busyTimeoutMs } : {}),
-        ...(this.options.nativeBinding ? { nativeBinding: this.options.nativeBinding } : {}),
-        noAutoCheckpoint: this.checkpointer !== null,
-      },
+      { ...this.options, noAutoCheckpoint: this.checkpointer !== null },
       () => {
         // Stopped by itself: go on with this connection (and do not start another).
         this.storeThreadAllowed = false;
@@ -290,13 +283,22 @@ export class SqliteBackend implements QueueBackend, StoreOpServer {
     return t.busy || rows >= THREAD_BATCH ? t : null;
   }
 
-  /** The store thread's side: one request on this connection (sqlite-store-thread.ts). */
+  /** One of the hot operations, of about `rows` rows: on the store thread or here (storeThreadFor). */
+  private async storeOp<K extends StoreOp>(op: K, request: StoreOps[K]['request'], rows: number): Promise<StoreOps[K]['reply']> {
+    const thread = this.storeThreadFor(rows);
+    return thread ? thread.call(op, request) : (this.serveStoreOp(op, request) as StoreOps[K]['reply']);
+  }
+
+  /** A hot operation on this connection: the store thread's side, and the engine's when it runs here. */
   serveStoreOp(op: StoreOp, request: unknown): unknown {
     switch (op) {
       case 'insert':
         return this.run(() => this.tx.insert.immediate(request as NewJob[]));
-      case 'claim':
-        return this.claimNow(request as ClaimRequest);
+      case 'claim': {
+        const req = request as ClaimRequest;
+        const stmt = this.claimStatement(req);
+        return this.run(() => this.tx.claim.immediate(stmt, req));
+      }
       case 'write':
         return this.run(() => this.tx.write.immediate(request as StoreWriteBatch));
     }
@@ -389,7 +391,6 @@ export class SqliteBackend implements QueueBackend, StoreOpServer {
       paused: db.prepare('SELECT name FROM queues WHERE paused = 1 ORDER BY name'),
       // O(1): job_counts is kept exact (job-counts.ts).
       countByStatus: db.prepare('SELECT status, SUM(n) AS n FROM job_counts GROUP BY status'),
-      pendingCount: db.prepare("SELECT SUM(n) AS n FROM job_counts WHERE status = 'pending'"),
       // The oldest pending job is the first in insertion order: one step down the status index.
       oldestPending: db.prepare("SELECT created_at AS t FROM jobs INDEXED BY jobs_status WHERE status = 'pending' ORDER BY seq LIMIT 1"),
       finishedSince: db.prepare('SELECT COUNT(*) AS n FROM jobs WHERE finished_at >= ?'),
@@ -413,10 +414,8 @@ export class SqliteBackend implements QueueBackend, StoreOpServer {
   }
 
   async insertJobs(jobs: NewJob[]): Promise<void> {
-    // On the store thread only while it is busy: a bulk submit costs less here than sent as JSON.
-    const thread = this.storeThreadFor(0);
-    const effects = thread ? await thread.call('insert', jobs) : this.run(() => this.tx.insert.immediate(jobs));
-    this.deps.announce(effects);
+    // On the store thread only while it is busy (rows 0): a bulk submit costs less here than sent as JSON.
+    this.deps.announce(await this.storeOp('insert', jobs, 0));
   }
 
   /**
@@ -513,18 +512,12 @@ export class SqliteBackend implements QueueBackend, StoreOpServer {
   async claimJobs(req: ClaimRequest): Promise<ClaimedJob[]> {
     if (req.limit <= 0) return [];
     // The thread sends the rows as raw values; making jobs of them is done here, off its time.
-    const thread = this.storeThreadFor(Math.min(req.limit, this.lastClaimRows));
-    const raw = thread ? await thread.call('claim', req) : this.claimNow(req);
+    const raw = await this.storeOp('claim', req, Math.min(req.limit, this.lastClaimRows));
     this.lastClaimRows = raw.length;
     const rows = raw.map(claimRowFromRaw);
     // RETURNING does not promise an order: restore claim order.
     rows.sort((a, b) => b.priority - a.priority || a.seq - b.seq);
     return rows.map(rowToClaimed);
-  }
-
-  private claimNow(req: ClaimRequest): RawClaimRow[] {
-    const stmt = this.claimStatement(req);
-    return this.run(() => this.tx.claim.immediate(stmt, req));
   }
 
   /** One claim statement's rows (inside its transaction), counted as moved from pending to running. */
@@ -557,9 +550,8 @@ export class SqliteBackend implements QueueBackend, StoreOpServer {
 
   async write(batch: WriteBatch): Promise<void> {
     const encoded = encodeWriteBatch(batch);
-    const thread = this.storeThreadFor(encoded.completed.length + encoded.other.length + encoded.progress.length + encoded.logs.length);
-    const effects = thread ? await thread.call('write', encoded) : this.run(() => this.tx.write.immediate(encoded));
-    this.deps.announce(effects);
+    const rows = encoded.completed.length + encoded.other.length + encoded.progress.length + encoded.logs.length;
+    this.deps.announce(await this.storeOp('write', encoded, rows));
   }
 
   /** The rows of a write batch (inside its transaction): outcomes, progress, logs, then dependents. */

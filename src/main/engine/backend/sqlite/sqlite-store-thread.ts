@@ -23,7 +23,7 @@ import { AppError, toAppError, type WireError } from '../../../../shared/errors'
 import { resolveMainEntry } from '../../entry-path';
 import type { DependencyEffects } from '../../dependencies/dependency-types';
 import type { ClaimRequest, NewJob } from '../queue-backend';
-import type { StoreWriteBatch } from './sqlite-backend';
+import type { SqliteBackendOptions, StoreWriteBatch } from './sqlite-backend';
 import type { RawClaimRow } from './job-row';
 
 /** What the thread does: request → reply. */
@@ -34,12 +34,8 @@ export interface StoreOps {
 }
 export type StoreOp = keyof StoreOps;
 
-/** What the thread needs to open its connection (SqliteBackendOptions, plus the checkpoint mode). */
-export interface StoreThreadData {
-  path: string;
-  durability?: 'normal' | 'full';
-  busyTimeoutMs?: number;
-  nativeBinding?: string;
+/** What the thread needs to open its connection: the engine's SqliteBackendOptions, plus the checkpoint mode. */
+export interface StoreThreadData extends SqliteBackendOptions {
   /** Another thread checkpoints the WAL: turn this connection's automatic checkpoint off. */
   noAutoCheckpoint: boolean;
 }
