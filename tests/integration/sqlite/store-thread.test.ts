@@ -115,10 +115,10 @@ it('goes on with its own connection when the thread dies; requests in flight fai
   await backend.insertJobs(Array.from({ length: 5 }, () => newJob(now)));
   // A request sent just before the thread ends (its answer cannot arrive in between): it fails,
   // it is not left hanging.
-  const inFlight = backend.write(batchOfNothing());
+  const inFlight = expect(backend.write(batchOfNothing())).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
   expect(thread.busy).toBe(true);
   await thread.terminate();
-  await expect(inFlight).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+  await inFlight;
   await expect.poll(() => backend.usesStoreThread, { timeout: 5000 }).toBe(false);
   // The main connection takes over, and no new thread is started.
   const claimed = await backend.claimJobs({ engineId: 'e1', worker: 'w1', limit: 10, now });
