@@ -207,27 +207,55 @@ export class JobManager extends EventEmitter<{ [K in keyof JobEventMap]: [JobEve
     return job!;
   }
 
-  /** Validate all, then persist all in one transaction, or none. */
+  /**
+   * Validate all, then persist all in one transaction, or none. A large bulk is stored in parts
+   * while the next part is validated (QueueBackend.openBulkInsert): on SQLite the store thread
+   * inserts part n while this thread validates part n + 1, in one transaction.
+   */
   async submitJobs(inputs: JobSubmission[], subject = 'jobs'): Promise<JobRecord[]> {
     if (!Array.isArray(inputs)) throw new AppError('VALIDATION', `invalid ${subject}: expected an array of jobs`);
     if (inputs.length > MAX_BULK) {
       throw new AppError('PAYLOAD_TOO_LARGE', `invalid ${subject}: ${inputs.length} jobs; at most ${MAX_BULK} per call`);
     }
     const now = this.clock.now();
-    const parsed = inputs.map((input, i) => parseSubmission(input, this.registry, subject === 'job' ? 'job' : `${subject}[${i}]`));
-    const recurring = parsed.findIndex(isRecurring);
-    if (recurring >= 0) {
+    const at = (i: number) => (subject === 'job' ? 'job' : `${subject}[${i}]`);
+    if (inputs.length === 1) {
+      const parsed = parseSubmission(inputs[0], this.registry, at(0));
       // The original API took a recurring JobSchedule on submit: it creates a schedule (see docs/scheduling.md).
-      if (parsed.length > 1) throw new AppError('VALIDATION', `invalid ${subject}[${recurring}]: a recurring schedule is submitted alone, not in a batch`);
-      const first = await this.requireSchedules().createFromSubmission(parsed[0]!);
-      return [this.recordOf(first)];
+      if (isRecurring(parsed)) return [this.recordOf(await this.requireSchedules().createFromSubmission(parsed))];
+      return this.insertAndAnnounce([toNewJob(parsed, this.config, now)]);
     }
-    return this.insertAndAnnounce(parsed.map((p) => toNewJob(p, this.config, now)));
+    const bulk = this.backendStore.openBulkInsert?.(inputs.length) ?? null;
+    const part = bulk?.partSize ?? inputs.length;
+    const rows = new Array<NewJob>(inputs.length);
+    try {
+      // No await from here to bulk.end: nothing else reaches the store between the parts.
+      for (let start = 0; start < inputs.length; start += part) {
+        const end = Math.min(start + part, inputs.length);
+        for (let i = start; i < end; i++) {
+          const parsed = parseSubmission(inputs[i], this.registry, at(i));
+          if (isRecurring(parsed)) throw new AppError('VALIDATION', `invalid ${at(i)}: a recurring schedule is submitted alone, not in a batch`);
+          rows[i] = toNewJob(parsed, this.config, now);
+        }
+        bulk?.add(rows.slice(start, end));
+      }
+    } catch (err) {
+      bulk?.end(false).catch(() => undefined);
+      throw err;
+    }
+    if (!bulk) return this.insertAndAnnounce(rows);
+    await bulk.end(true);
+    return this.announceStored(rows);
   }
 
   /** Insert rows, wake the dispatcher, emit job:added; jobs with dependencies are re-read (waiting/cancelled). */
   private async insertAndAnnounce(rows: NewJob[]): Promise<JobRecord[]> {
     await this.backendStore.insertJobs(rows);
+    return this.announceStored(rows);
+  }
+
+  /** Rows just stored: their records (jobs with dependencies re-read: waiting/cancelled), announced. */
+  private async announceStored(rows: NewJob[]): Promise<JobRecord[]> {
     // One promise per job with dependencies only (a bulk submit of 10k plain jobs makes no promises).
     const records = rows.map((r) => this.recordOf(r));
     for (let i = 0; i < rows.length; i++) {

@@ -26,6 +26,19 @@ import type { ScheduleStore } from '../scheduler/schedule-store';
 import type { RatePoolStore } from '../governor/rate-pool-store';
 import type { SharedBucketStore } from '../governor/shared-rate-pools';
 
+/**
+ * A bulk insert in parts (QueueBackend.openBulkInsert): every part added, then `end`. The parts
+ * are added with no await between them and `end`, so that nothing else reaches the store in
+ * between; all of them are inserted, or none.
+ */
+export interface BulkInsert {
+  /** Jobs per part: the caller validates this many, then adds them. */
+  readonly partSize: number;
+  add(jobs: NewJob[]): void;
+  /** Commit (true) or roll back (false) what was added. Throws as insertJobs does (CONFLICT, VALIDATION...). */
+  end(commit: boolean): Promise<void>;
+}
+
 /** A job as the engine hands it to a backend for insertion. */
 export interface NewJob {
   id: string;
@@ -157,6 +170,11 @@ export interface QueueBackend {
    * an unknown prerequisite id throws VALIDATION.
    */
   insertJobs(jobs: NewJob[]): Promise<void>;
+  /**
+   * A bulk insert of `rows` jobs in parts, stored while the caller validates the next part; or
+   * null when this store has no way to overlap the two (the caller then uses insertJobs).
+   */
+  openBulkInsert?(rows: number): BulkInsert | null;
   getJob(id: string): Promise<JobRecord | null>;
   listJobs(query: ParsedJobListQuery): Promise<JobPage>;
   getLogs(id: string, afterSeq?: number, limit?: number): Promise<JobLogLine[]>;

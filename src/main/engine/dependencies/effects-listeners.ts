@@ -9,6 +9,14 @@ export function hasEffects(e: DependencyEffects): boolean {
   return e.released.length + e.cancelled.length + e.reopened.length > 0;
 }
 
+/** Add `b` into `a`. */
+export function mergeEffects(a: DependencyEffects, b: DependencyEffects): DependencyEffects {
+  a.released.push(...b.released);
+  a.cancelled.push(...b.cancelled);
+  a.reopened.push(...b.reopened);
+  return a;
+}
+
 export class EffectsListeners {
   private readonly listeners = new Set<(effects: DependencyEffects) => void>();
 

@@ -17,6 +17,7 @@ import { AppError } from '../../../../shared/errors';
 import type { JobAttempt, JobLogLine, JobPage, JobRecord, JobStatus, ParsedJobListQuery } from '../../../../shared/model';
 import { JOB_STATUSES } from '../../../../shared/model';
 import type {
+  BulkInsert,
   CancelResult,
   ClaimRequest,
   ClaimedJob,
@@ -42,7 +43,8 @@ import {
 import { buildListQuery, encodeJobCursor } from './job-list-query';
 import { migrate } from './migrations';
 import { JobCounts, type CountTally } from './job-counts';
-import { SqliteDependencies } from './sqlite-dependencies';
+import { SqliteDependencies, noEffects } from './sqlite-dependencies';
+import { mergeEffects } from '../../dependencies/effects-listeners';
 import { SqliteScheduleStore } from './sqlite-schedule-store';
 import type { DependencyEffects } from '../../dependencies/dependency-types';
 import { SqliteAnalyticsRepository } from './sqlite-analytics-repository';
@@ -69,6 +71,10 @@ const INSERT_COLUMNS = `id, type, queue, parameters, priority, status, max_retri
 const INSERT_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 /** Requests of this many rows or more go to the store thread even when it is idle (storeThreadFor). */
 const THREAD_BATCH = 64;
+
+/** A bulk insert of this many rows or more is sent in parts of BULK_PART rows to the store thread (openBulkInsert). */
+export const BULK_THREAD_ROWS = 2000;
+export const BULK_PART = 1000;
 
 /** Rows per multi-row INSERT (15 values each; SQLite allows 32,766 bound values per statement). */
 const INSERT_GROUP = 32;
@@ -156,9 +162,11 @@ export class SqliteBackend implements QueueBackend, StoreOpServer {
   private storeThread: StoreThread | null = null;
   /** Rows the last claim returned: the guess of the next claim's size (storeThreadFor). */
   private lastClaimRows = 0;
-  /** startEngineUpkeep ran and the settings allow the store thread (until close, or it failed). */
-  private storeThreadAllowed = false;
+  /** The settings allow the store thread, on a file (until close, or it failed). */
+  private storeThreadAllowed: boolean;
   private storeThreadStarting: Promise<void> | null = null;
+  /** The store thread's side of a bulk insert in parts: its first failure, its dependency effects so far. */
+  private bulk: { error: unknown; effects: DependencyEffects } | null = null;
   private deps!: SqliteDependencies;
   private counts!: JobCounts;
   private tx!: {
@@ -172,6 +180,7 @@ export class SqliteBackend implements QueueBackend, StoreOpServer {
 
   constructor(private readonly options: SqliteBackendOptions) {
     this.location = options.path;
+    this.storeThreadAllowed = options.storeThread !== false && options.path !== ':memory:';
   }
 
   /** Open the file (creating its folder), set WAL and busy timeout, run migrations. */
@@ -226,7 +235,6 @@ export class SqliteBackend implements QueueBackend, StoreOpServer {
     const nativeBinding = this.options.nativeBinding ? { nativeBinding: this.options.nativeBinding } : {};
     this.checkpointer = await WalCheckpointer.start({ path: this.options.path, intervalMs: 1000, ...nativeBinding });
     if (this.checkpointer) this.db.pragma('wal_autocheckpoint = 0');
-    this.storeThreadAllowed = this.options.storeThread !== false;
     // A backlog waiting at start: its first claims are batches; have the thread ready for them.
     if ((await this.countByStatus()).counts.pending >= THREAD_BATCH) await this.startStoreThread();
   }
@@ -291,6 +299,8 @@ export class SqliteBackend implements QueueBackend, StoreOpServer {
 
   /** A hot operation on this connection: the store thread's side, and the engine's when it runs here. */
   serveStoreOp(op: StoreOp, request: unknown): unknown {
+    // A bulk's parts and end are sent together, with nothing between them (openBulkInsert).
+    if (this.bulk && op !== 'bulkPart' && op !== 'bulkEnd') throw new AppError('INTERNAL', `a ${op} request arrived inside a bulk insert`);
     switch (op) {
       case 'insert':
         return this.run(() => this.tx.insert.immediate(request as NewJob[]));
@@ -301,7 +311,64 @@ export class SqliteBackend implements QueueBackend, StoreOpServer {
       }
       case 'write':
         return this.run(() => this.tx.write.immediate(request as StoreWriteBatch));
+      case 'bulkPart':
+        this.insertBulkPart(request as NewJob[]);
+        return null;
+      case 'bulkEnd':
+        return this.endBulk((request as { commit: boolean }).commit);
     }
+  }
+
+  /**
+   * A bulk insert in parts, on the store thread while the engine validates the next part
+   * (JobManager.submitJobs): all parts commit together, or none. Null when the thread does not
+   * run: the caller then inserts everything at once with insertJobs, and a bulk of
+   * BULK_THREAD_ROWS or more starts the thread for the next one, as the first batch of claims
+   * does (storeThreadFor). Measured on a 10,000-job submit: ~9.5 µs of CPU per job on one thread;
+   * in parts, ~6.5 µs on the engine's thread and ~6.5 µs on the store thread, side by side.
+   */
+  openBulkInsert(rows: number): BulkInsert | null {
+    const thread = rows >= BULK_THREAD_ROWS ? this.storeThreadFor(rows) : null;
+    if (!thread) return null;
+    return {
+      partSize: BULK_PART,
+      add: (jobs) => thread.post('bulkPart', jobs),
+      end: async (commit) => this.deps.announce(await thread.call('bulkEnd', { commit })),
+    };
+  }
+
+  /** The store thread's side of a bulk part: the first opens the transaction; a failure is kept for endBulk. */
+  private insertBulkPart(list: NewJob[]): void {
+    if (!this.bulk) {
+      this.bulk = { error: null, effects: noEffects() };
+      try {
+        this.db.exec('BEGIN IMMEDIATE');
+      } catch (err) {
+        this.bulk.error = err;
+      }
+    }
+    if (this.bulk.error) return;
+    try {
+      const effects = this.insertJobRows(list);
+      if (effects) mergeEffects(this.bulk.effects, effects);
+    } catch (err) {
+      this.bulk.error = err;
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+    }
+  }
+
+  private endBulk(commit: boolean): DependencyEffects | null {
+    const bulk = this.bulk;
+    this.bulk = null;
+    if (!bulk) return null;
+    if (bulk.error) throw storageError(bulk.error, this.location);
+    try {
+      this.db.exec(commit ? 'COMMIT' : 'ROLLBACK');
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw storageError(err, this.location);
+    }
+    return commit ? bulk.effects : null;
   }
 
   async ping(): Promise<boolean> {

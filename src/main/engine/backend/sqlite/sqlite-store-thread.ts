@@ -31,6 +31,10 @@ export interface StoreOps {
   insert: { request: NewJob[]; reply: DependencyEffects | null };
   claim: { request: ClaimRequest; reply: RawClaimRow[] };
   write: { request: StoreWriteBatch; reply: DependencyEffects | null };
+  /** A part of a bulk insert (BulkInsert): the first opens its transaction. Sent without a reply. */
+  bulkPart: { request: NewJob[]; reply: null };
+  /** The end of a bulk insert: commit (or roll back) its transaction; a part's failure comes back here. */
+  bulkEnd: { request: { commit: boolean }; reply: DependencyEffects | null };
 }
 export type StoreOp = keyof StoreOps;
 
@@ -46,6 +50,7 @@ export interface StoreThreadData extends SqliteBackendOptions {
  * time is what bounds the drain. Everything sent is JSON data already (rows, outcomes whose
  * results came from the worker processes as JSON).
  */
+/** `id` 0: a request without a reply (a bulk part). */
 type ToThread = { id: number; op: StoreOp; json: string } | { id: number; op: 'stop' };
 type FromThread = { ready: true } | { ready: false; error: string } | { id: number; json?: string; error?: WireError };
 
@@ -129,6 +134,14 @@ export class StoreThread {
     });
   }
 
+  /**
+   * Send a request that gets no reply (a bulk part): the thread keeps its outcome for a later
+   * request (bulkEnd), which answers for it.
+   */
+  post<K extends StoreOp>(op: K, request: StoreOps[K]['request']): void {
+    if (!this.stopped) this.worker.postMessage({ id: 0, op, json: JSON.stringify(request) } satisfies ToThread);
+  }
+
   /** Answer what was sent, close the thread's connection and end the thread. */
   async stop(): Promise<void> {
     if (this.stopped) return;
@@ -180,9 +193,10 @@ export async function serveStoreThread(port: MessagePort, open: () => Promise<St
       return;
     }
     try {
-      port.postMessage({ id: m.id, json: JSON.stringify(server.serveStoreOp(m.op, JSON.parse(m.json))) } satisfies FromThread);
+      const reply = server.serveStoreOp(m.op, JSON.parse(m.json));
+      if (m.id) port.postMessage({ id: m.id, json: JSON.stringify(reply) } satisfies FromThread);
     } catch (err) {
-      port.postMessage({ id: m.id, error: toAppError(err).toWire() } satisfies FromThread);
+      if (m.id) port.postMessage({ id: m.id, error: toAppError(err).toWire() } satisfies FromThread);
     }
   });
   port.postMessage({ ready: true } satisfies FromThread);
