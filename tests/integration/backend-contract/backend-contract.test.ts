@@ -460,13 +460,20 @@ describe.each(BACKENDS)('QueueBackend contract: $name', ({ skip, make }) => {
       ],
       logs: [{ jobId: old.id, ts: at, stream: 'out', line: 'bye' }],
     });
+    // A dependent of the old job (released at once): retention takes the edge with the job, as deleteJobs does.
+    const after = job({ dependencies: [{ jobId: old.id, trigger: 'success' }] });
+    await b.insertJobs([after]);
+    expect((await b.dependencies!.edgesOf(old.id)).dependents.map((e) => e.jobId)).toEqual([after.id]);
     expect(await b.deleteFinishedBefore(at - 5000, ['completed'])).toBe(1);
     expect(await b.getJob(old.id)).toBeNull();
     expect(await b.getLogs(old.id)).toEqual([]);
+    expect((await b.dependencies!.edgesOf(after.id)).dependencies).toEqual([]);
+    await expect(b.dependencies!.edgesOf(old.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(await b.getJob(failed.id)).not.toBeNull();
     expect(await b.deleteFinishedBefore(at - 5000, ['completed', 'failed', 'cancelled', 'pending'])).toBe(1);
     expect(await b.getJob(newer.id)).not.toBeNull();
     expect(await b.getJob(pending.id)).not.toBeNull();
+    expect((await b.getJob(after.id))?.status).toBe('pending');
   });
 
   it.skipIf(skip)('registers engines, heartbeats, and finds running jobs of engines that are gone', async () => {

@@ -212,7 +212,7 @@ export interface QueueBackend {
   countFinishedSince(since: number): Promise<number>;
   /** Running jobs past their timeout by `now` (for health). */
   listOverdueRunning(now: number, limit: number): Promise<JobRecord[]>;
-  /** Delete terminal jobs that finished before `before` (with logs and attempts). Returns the count. */
+  /** Delete terminal jobs that finished before `before` (with logs, attempts and dependency edges). Returns the count. */
   deleteFinishedBefore(before: number, statuses: readonly JobStatus[]): Promise<number>;
 
   registerEngine(engine: EngineRegistration): Promise<void>;

@@ -9,6 +9,11 @@ export function hasEffects(e: DependencyEffects): boolean {
   return e.released.length + e.cancelled.length + e.reopened.length > 0;
 }
 
+/** Effects with nothing in them. */
+export function noEffects(): DependencyEffects {
+  return { released: [], cancelled: [], reopened: [] };
+}
+
 /** Add `b` into `a`. */
 export function mergeEffects(a: DependencyEffects, b: DependencyEffects): DependencyEffects {
   a.released.push(...b.released);

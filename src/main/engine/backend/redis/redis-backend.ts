@@ -20,7 +20,8 @@ import * as engines from './redis-engines';
 import { applyOutcomes, unclaim, writeProgressAndLogs } from './redis-outcomes';
 import { RedisRatePools } from './redis-rate-pools';
 import { RedisScheduleStore } from './redis-schedule-store';
-import { mergeEffects, RedisDependencies } from './redis-dependencies';
+import { RedisDependencies } from './redis-dependencies';
+import { mergeEffects } from '../../dependencies/effects-listeners';
 import { insertJobs } from './redis-insert';
 import type {
   BulkOpOutcome,
@@ -392,7 +393,7 @@ export class RedisBackend implements QueueBackend {
   }
 
   deleteFinishedBefore(before: number, statuses: readonly JobStatus[]): Promise<number> {
-    return this.op(() => queries.deleteFinishedBefore(this.ctx, before, statuses));
+    return this.op(() => bulk.deleteFinishedBefore(this.ctx, before, statuses));
   }
 
   /* ------------------------------------------------------------------ engines */

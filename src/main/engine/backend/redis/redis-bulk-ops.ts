@@ -4,7 +4,7 @@
  *
  * - countByQueueStatus: one pipeline per queue (all keys of a queue share a cluster slot), the
  *   queues in parallel; the same sources as countByStatus (redis-queries.ts).
- * - deleteJobs: BullMQ's Queue.remove (the job hash, its logs and its entry in every state set),
+ * - deleteJobs and deleteFinishedBefore (retention): BullMQ's Queue.remove (the job hash, its logs and its entry in every state set),
  *   then JobHandle's own keys of the job: the id index, the cancelled/retrying marks and every
  *   dependency key and edge (redis-dependencies.ts), as SQLite deletes the edges both ways.
  * - setPriority: BullMQ's Job.changePriority (re-queues a waiting job at the new priority; a
@@ -131,6 +131,38 @@ async function forgetJob(ctx: RedisContext, queue: string, id: string): Promise<
   m.hdel(g('dep:todo'), id);
   m.hdel(g('ids'), id);
   await m.exec();
+}
+
+/**
+ * Retention: delete finished jobs (of `statuses`) that finished before `before`, with what
+ * deleteJobs deletes (forgetJob: logs, marks, dependency keys and edges both ways).
+ */
+export async function deleteFinishedBefore(ctx: RedisContext, before: number, statuses: readonly JobStatus[]): Promise<number> {
+  let total = 0;
+  for (const queue of await ctx.knownQueues()) {
+    const sets: Array<['completed' | 'failed', (st: string | null) => boolean]> = [];
+    if (statuses.includes('completed')) sets.push(['completed', () => true]);
+    if (statuses.includes('failed') || statuses.includes('cancelled')) {
+      sets.push(['failed', (st) => (st === 'cancelled' ? statuses.includes('cancelled') : statuses.includes('failed'))]);
+    }
+    for (const [set, wanted] of sets) {
+      let offset = 0;
+      for (;;) {
+        const ids = await ctx.client.zrangebyscore(ctx.keys.q(queue, set), '-inf', `(${before}`, 'LIMIT', offset, 1000);
+        if (!ids.length) break;
+        const marks = await Promise.all(ids.map((id) => ctx.client.hget(ctx.keys.job(queue, id), F.status)));
+        const doomed = ids.filter((_, i) => wanted(marks[i] ?? null));
+        const removed = await Promise.all(doomed.map((id) => ctx.queue(queue).remove(id).catch(() => 0)));
+        const gone = doomed.filter((_, i) => removed[i] === 1);
+        await Promise.all(gone.map((id) => forgetJob(ctx, queue, id)));
+        // Kept members (not wanted, or locked) stay in the set: skip past them.
+        offset += ids.length - gone.length;
+        total += gone.length;
+        if (ids.length < 1000) break;
+      }
+    }
+  }
+  return total;
 }
 
 /** Delete finished jobs among `ids`. Output: one outcome per id, in order (as SQLite). */

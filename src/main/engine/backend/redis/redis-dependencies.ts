@@ -28,7 +28,7 @@ import {
 import type { NewJob } from '../queue-backend';
 import type { RedisContext } from './redis-context';
 import { encodeData, toBullPriority } from './redis-job-codec';
-import { EffectsListeners } from '../../dependencies/effects-listeners';
+import { EffectsListeners, mergeEffects, noEffects } from '../../dependencies/effects-listeners';
 
 interface Todo {
   id: string;
@@ -39,17 +39,6 @@ interface Todo {
   at: number;
 }
 
-function noEffects(): DependencyEffects {
-  return { released: [], cancelled: [], reopened: [] };
-}
-
-/** Add `b` into `a`. */
-export function mergeEffects(a: DependencyEffects, b: DependencyEffects): DependencyEffects {
-  a.released.push(...b.released);
-  a.cancelled.push(...b.cancelled);
-  a.reopened.push(...b.reopened);
-  return a;
-}
 
 /** A left-over decision older than this is applied by the promotion pass. */
 const LEFTOVER_MS = 5000;

@@ -139,12 +139,8 @@ export async function countByStatus(ctx: RedisContext): Promise<StatusCounts> {
     counts.cancelled += cancelled;
     counts.waiting += c['waiting-children'] ?? 0;
     // The oldest pending job: the tail of wait/paused (FIFO) and a sample of the prioritized set.
-    const sample = [
-      ...(await ctx.client.lrange(ctx.keys.q(queue, 'wait'), -100, -1)),
-      ...(await ctx.client.lrange(ctx.keys.q(queue, 'paused'), -100, -1)),
-      ...(await ctx.client.zrange(ctx.keys.q(queue, 'prioritized'), 0, 999)),
-    ];
-    for (const ts of await Promise.all(sample.map((id) => ctx.client.hget(ctx.keys.job(queue, id), 'timestamp')))) {
+    const k = ctx.keys;
+    for (const ts of await ctx.client.jhPendingTimestamps(k.q(queue, 'wait'), k.q(queue, 'paused'), k.q(queue, 'prioritized'), k.job(queue, ''))) {
       const t = Number(ts);
       if (ts && Number.isFinite(t) && (oldest === null || t < oldest)) oldest = t;
     }
@@ -222,36 +218,4 @@ export async function promoteDueJobs(ctx: RedisContext, now: number): Promise<nu
     n += results.reduce<number>((a, b) => a + b, 0);
   }
   return n;
-}
-
-/** Delete finished jobs (of `statuses`) that finished before `before`, with their logs. */
-export async function deleteFinishedBefore(ctx: RedisContext, before: number, statuses: readonly JobStatus[]): Promise<number> {
-  let total = 0;
-  for (const queue of await ctx.knownQueues()) {
-    const sets: Array<['completed' | 'failed', (st: string | null) => boolean]> = [];
-    if (statuses.includes('completed')) sets.push(['completed', () => true]);
-    if (statuses.includes('failed') || statuses.includes('cancelled')) {
-      sets.push(['failed', (st) => (st === 'cancelled' ? statuses.includes('cancelled') : statuses.includes('failed'))]);
-    }
-    for (const [set, wanted] of sets) {
-      let offset = 0;
-      for (;;) {
-        const ids = await ctx.client.zrangebyscore(ctx.keys.q(queue, set), '-inf', `(${before}`, 'LIMIT', offset, 1000);
-        if (!ids.length) break;
-        const marks = await Promise.all(ids.map((id) => ctx.client.hget(ctx.keys.job(queue, id), F.status)));
-        const doomed = ids.filter((_, i) => wanted(marks[i] ?? null));
-        const removed = await Promise.all(doomed.map((id) => ctx.queue(queue).remove(id).catch(() => 0)));
-        const gone = doomed.filter((_, i) => removed[i] === 1);
-        if (gone.length) {
-          await ctx.client.hdel(ctx.keys.g('ids'), ...gone);
-          await ctx.client.zrem(ctx.keys.q(queue, 'jh:cancelled'), ...gone);
-        }
-        // Kept members (not wanted, or locked) stay in the set: skip past them.
-        offset += ids.length - gone.length;
-        total += gone.length;
-        if (ids.length < 1000) break;
-      }
-    }
-  }
-  return total;
 }

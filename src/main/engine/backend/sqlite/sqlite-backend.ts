@@ -43,8 +43,8 @@ import {
 import { buildListQuery, encodeJobCursor } from './job-list-query';
 import { migrate } from './migrations';
 import { JobCounts, type CountTally } from './job-counts';
-import { SqliteDependencies, noEffects } from './sqlite-dependencies';
-import { mergeEffects } from '../../dependencies/effects-listeners';
+import { SqliteDependencies } from './sqlite-dependencies';
+import { mergeEffects, noEffects } from '../../dependencies/effects-listeners';
 import { SqliteScheduleStore } from './sqlite-schedule-store';
 import type { DependencyEffects } from '../../dependencies/dependency-types';
 import { SqliteAnalyticsRepository } from './sqlite-analytics-repository';
@@ -63,7 +63,6 @@ export interface SqliteBackendOptions {
   storeThread?: boolean;
 }
 
-const TERMINAL_SQL = "('completed', 'failed', 'cancelled')";
 
 /** The columns a new job row is inserted with; pushJobValues gives their values in this order. */
 const INSERT_COLUMNS = `id, type, queue, parameters, priority, status, max_retries, retry_delay_s, timeout_s, run_at,
@@ -764,34 +763,7 @@ export class SqliteBackend implements QueueBackend, StoreOpServer {
   }
 
   async deleteFinishedBefore(before: number, statuses: readonly JobStatus[]): Promise<number> {
-    const wanted = statuses.filter((s) => TERMINAL_SQL.includes(`'${s}'`));
-    if (!wanted.length) return 0;
-    const list = wanted.map((s) => `'${s}'`).join(', ');
-    const del = this.db.prepare(`DELETE FROM jobs WHERE seq IN (
-        SELECT seq FROM jobs WHERE finished_at < ? AND status IN (${list}) LIMIT 5000) RETURNING id, queue, status`);
-    const delLogs = this.db.prepare('DELETE FROM job_logs WHERE job_id = ?');
-    const delAttempts = this.db.prepare('DELETE FROM job_attempts WHERE job_id = ?');
-    let total = 0;
-    // Chunks keep each write transaction short so that claims are not held up.
-    for (;;) {
-      const n = this.run(() =>
-        this.db
-          .transaction(() => {
-            const rows = del.all(before) as Array<{ id: string; queue: string; status: string }>;
-            const counts = this.counts.tally();
-            for (const { id, queue, status } of rows) {
-              delLogs.run(id);
-              delAttempts.run(id);
-              counts.add(queue, status, -1);
-            }
-            counts.apply();
-            return rows.length;
-          })
-          .immediate(),
-      );
-      total += n;
-      if (n < 5000) return total;
-    }
+    return this.run(() => this.bulkOpsOf().deleteFinishedBefore(before, statuses));
   }
 
   async registerEngine(engine: EngineRegistration): Promise<void> {

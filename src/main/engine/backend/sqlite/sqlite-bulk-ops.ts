@@ -1,7 +1,7 @@
 /**
- * Bulk operations of the dashboard on the SQLite store: delete finished jobs (with their logs,
- * attempts and dependency edges) and change the priority of waiting jobs, each in one
- * transaction per chunk; plus the per-queue counts by status the live feed shows.
+ * Bulk operations on the SQLite store: delete finished jobs, by id (the dashboard) or by age
+ * (retention), with their logs, attempts and dependency edges; change the priority of waiting
+ * jobs; each in one transaction per chunk. Plus the per-queue counts by status the live feed shows.
  */
 import type Database from 'better-sqlite3';
 import type { JobStatus } from '../../../../shared/model';
@@ -9,6 +9,7 @@ import type { BulkOpOutcome } from '../queue-backend';
 import type { JobCounts } from './job-counts';
 
 const CHUNK = 500;
+const RETENTION_CHUNK = 5000;
 const FINISHED: readonly string[] = ['completed', 'failed', 'cancelled'];
 const WAITING: readonly string[] = ['pending', 'scheduled', 'retrying', 'waiting'];
 
@@ -59,9 +60,7 @@ export class SqliteBulkOps {
               out.push({ id, ok: false, code: 'CONFLICT', message: `job ${id} is ${row.status}: only completed, failed or cancelled jobs can be deleted (cancel it first)` });
             } else {
               if (this.delJob.run(id).changes) this.counts.add(row.queue, row.status, -1);
-              this.delLogs.run(id);
-              this.delAttempts.run(id);
-              this.delEdges.run(id, id);
+              this.deleteTrail(id);
               out.push({ id, ok: true });
             }
           }
@@ -69,6 +68,46 @@ export class SqliteBulkOps {
         .immediate();
     }
     return out;
+  }
+
+  /**
+   * Retention: delete jobs of the terminal `statuses` that finished before `before`. Returns the
+   * count. Chunks of RETENTION_CHUNK keep each write short, so that claims are not held up.
+   */
+  deleteFinishedBefore(before: number, statuses: readonly JobStatus[]): number {
+    const wanted = statuses.filter((s) => FINISHED.includes(s));
+    if (!wanted.length) return 0;
+    const del = this.db.prepare(`DELETE FROM jobs WHERE seq IN (
+        SELECT seq FROM jobs WHERE finished_at < ? AND status IN (${wanted.map((s) => `'${s}'`).join(', ')}) LIMIT ${RETENTION_CHUNK})
+      RETURNING id, queue, status`);
+    let total = 0;
+    for (;;) {
+      const n = this.db
+        .transaction(() => {
+          const rows = del.all(before) as Array<{ id: string; queue: string; status: string }>;
+          const counts = this.counts.tally();
+          for (const { id, queue, status } of rows) {
+            this.deleteTrail(id);
+            counts.add(queue, status, -1);
+          }
+          counts.apply();
+          return rows.length;
+        })
+        .immediate();
+      total += n;
+      if (n < RETENTION_CHUNK) return total;
+    }
+  }
+
+  /**
+   * What a deleted job leaves: its logs, its attempts, and its dependency edges both ways. The
+   * edges to its dependents were resolved when it finished; left behind, they would keep the
+   * store's "no edges at all" shortcut (SqliteDependencies.resolveAfter) off for good.
+   */
+  private deleteTrail(id: string): void {
+    this.delLogs.run(id);
+    this.delAttempts.run(id);
+    this.delEdges.run(id, id);
   }
 
   /** Set `priority` (0–3) on waiting jobs among `ids`. Output: one outcome per id. Errors: a storage error. */

@@ -18,7 +18,7 @@ import {
   type JobDependencies,
 } from '../../dependencies/dependency-types';
 import type { NewJob } from '../queue-backend';
-import { EffectsListeners } from '../../dependencies/effects-listeners';
+import { EffectsListeners, noEffects } from '../../dependencies/effects-listeners';
 import type { JobCounts } from './job-counts';
 
 interface DepJobRow {
@@ -39,10 +39,6 @@ interface EdgeRow {
   other_status: JobStatus | null;
 }
 
-/** Effects with nothing in them. */
-export function noEffects(): DependencyEffects {
-  return { released: [], cancelled: [], reopened: [] };
-}
 
 export class SqliteDependencies implements DependencyStore {
   private readonly effectListeners = new EffectsListeners();
