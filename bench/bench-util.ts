@@ -42,6 +42,25 @@ export function threadCpuMs(): number | null {
   }
 }
 
+/**
+ * Rows measured in several rounds, folded into one row each (matched by group and name): the
+ * median value, with the rounds' range in the note. The rounds alternate the peers, so a machine
+ * that speeds up or slows down over minutes weighs on every peer alike.
+ */
+export function medianOfRounds(rounds: BenchRow[][]): BenchRow[] {
+  if (rounds.length <= 1) return rounds[0] ?? [];
+  return rounds[0]!.map((first) => {
+    const values = rounds
+      .map((round) => round.find((r) => r.group === first.group && r.name === first.name)?.value)
+      .filter((v): v is number => typeof v === 'number');
+    if (values.length < rounds.length) return first; // skipped or missing in a round: as the first round said
+    const sorted = [...values].sort((a, b) => a - b);
+    const fmt = (v: number) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2));
+    const range = `median of ${rounds.length} rounds, ${fmt(sorted[0]!)}–${fmt(sorted[sorted.length - 1]!)}`;
+    return { ...first, value: percentile(values, 50), note: first.note ? `${first.note}; ${range}` : range };
+  });
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }

@@ -2,11 +2,12 @@
  * `npm run bench`: one run, one table. Options: --json, --jobs N (default 50000),
  * --workers N (default 2), --concurrency N (default 200), --seconds S (latency runs, default 3),
  * --export (CSV export of 100k and 1M jobs, peak RSS; --export-rows N,N to choose the counts),
- * --waiting N (jobs waiting while the engine's RSS is measured, default 1,000,000).
+ * --waiting N (jobs waiting while the engine's RSS is measured, default 1,000,000),
+ * --rounds N (alternating rounds of the drain comparisons, default 3; each row is their median).
  */
 import { parseArgs } from 'node:util';
-import { formatTable, type BenchRow } from './bench-util';
-import { sqliteEngineBench } from './sqlite-engine-bench';
+import { formatTable, medianOfRounds, type BenchRow } from './bench-util';
+import { sqliteDrainBench, sqliteEngineBench } from './sqlite-engine-bench';
 import { schedulerBench } from './scheduler-bench';
 import { monitorBench } from './monitor-bench';
 import { exportBench } from './export-bench';
@@ -27,6 +28,8 @@ const { values } = parseArgs({
     'export-rows': { type: 'string', default: '100000,1000000' },
     /** Jobs waiting in the store while the engine's RSS is measured. */
     waiting: { type: 'string', default: '1000000' },
+    /** Alternating rounds of the drain comparisons (SQLite, Redis, BullMQ); each row is their median. */
+    rounds: { type: 'string', default: '3' },
   },
 });
 
@@ -44,8 +47,14 @@ rows.push(
 // The storage floor: the same schema without the engine (ratios to the engine's rows above).
 rows.push(...(await sqliteFloorBench({ jobs: Number(values.jobs) })));
 
-// Redis: JobHandle's Redis backend vs plain BullMQ in-process and sandboxed (skipped without Redis).
-rows.push(...(await bullmqBench({ jobs: Number(values.jobs), workers: Number(values.workers), concurrency: Number(values.concurrency) })));
+// The drains: JobHandle on SQLite and on Redis vs plain BullMQ in-process and sandboxed (skipped
+// without Redis), in alternating rounds, each row the median of its rounds.
+const drainRounds: BenchRow[][] = [];
+for (let r = 0; r < Math.max(1, Number(values.rounds)); r++) {
+  const o = { jobs: Number(values.jobs), workers: Number(values.workers), concurrency: Number(values.concurrency) };
+  drainRounds.push([...(await sqliteDrainBench(o)), ...(await bullmqBench(o))]);
+}
+rows.push(...medianOfRounds(drainRounds));
 
 rows.push(...(await bullmqSubmitBench({ jobs: Number(values.jobs) })));
 

@@ -1,6 +1,7 @@
 /**
- * JobHandle on its embedded SQLite store: submit rates (one at a time, bulk), drain of no-op jobs
- * through worker processes, and enqueue-to-start latency under an open-loop arrival rate.
+ * JobHandle on its embedded SQLite store: submit rates (one at a time, bulk) and enqueue-to-start
+ * latency under an open-loop arrival rate (sqliteEngineBench); drain of no-op jobs through worker
+ * processes (sqliteDrainBench).
  * Every claim and completion is persisted; nothing here is a benchmark-only path.
  */
 import { fileURLToPath } from 'node:url';
@@ -20,7 +21,10 @@ export interface SqliteBenchOptions {
   latencySeconds: number;
 }
 
-async function openEngine(dir: string, o: SqliteBenchOptions, start: boolean, storeThread = true): Promise<JobManager> {
+/** What a drain needs of the options. */
+type DrainOptions = Pick<SqliteBenchOptions, 'jobs' | 'workers' | 'concurrency'>;
+
+async function openEngine(dir: string, o: DrainOptions, start: boolean, storeThread = true): Promise<JobManager> {
   const config = loadConfig({
     env: {},
     overrides: {
@@ -77,7 +81,7 @@ async function submitBulk(o: SqliteBenchOptions): Promise<number> {
  * Pre-load N pending jobs, start the engine, time until every one completed. Also the CPU the
  * engine's event loop (this thread) spent per job, where /proc tells it.
  */
-async function drain(o: SqliteBenchOptions, storeThread: boolean): Promise<{ rate: number; loopCpuUsPerJob: number | null }> {
+async function drain(o: DrainOptions, storeThread: boolean): Promise<{ rate: number; loopCpuUsPerJob: number | null }> {
   const t = tempDir('drain');
   const client = await openEngine(t.dir, o, false);
   for (let b = 0; b < o.jobs; b += 10_000) {
@@ -141,7 +145,23 @@ export async function sqliteEngineBench(o: SqliteBenchOptions): Promise<BenchRow
   const rows: BenchRow[] = [];
   rows.push({ group, name: 'submit, one at a time', value: await submitSingle(o), unit: 'jobs/s', peer: BULLMQ_SUBMIT, peerName: 'Queue.add, one at a time' });
   rows.push({ group, name: 'submit, bulk (10k per call)', value: await submitBulk(o), unit: 'jobs/s', peer: BULLMQ_SUBMIT, peerName: 'Queue.addBulk (10k per call)' });
-  // The store thread (claims and outcome writes on a second connection) on, as shipped, and off.
+  for (const rate of o.latencyRates) {
+    const l = await latency(o, rate);
+    rows.push({ group, name: `enqueue→start p50 @${rate}/s`, value: l.p50, unit: 'ms' });
+    rows.push({ group, name: `enqueue→start p99 @${rate}/s`, value: l.p99, unit: 'ms' });
+    rows.push({ group, name: `enqueue→start p99.9 @${rate}/s`, value: l.p999, unit: 'ms' });
+  }
+  return rows;
+}
+
+/**
+ * The drain rows (one round; run.ts alternates rounds with the BullMQ drains): no-op jobs through
+ * the worker processes with the store thread (claims and outcome writes on a second connection)
+ * on, as shipped, and off.
+ */
+export async function sqliteDrainBench(o: DrainOptions): Promise<BenchRow[]> {
+  const group = 'JobHandle SQLite';
+  const rows: BenchRow[] = [];
   for (const storeThread of [true, false]) {
     const d = await drain(o, storeThread);
     const name = `drain no-op, ${o.workers} worker processes${storeThread ? '' : ', store thread off'}`;
@@ -153,12 +173,6 @@ export async function sqliteEngineBench(o: SqliteBenchOptions): Promise<BenchRow
       unit: 'µs',
       ...(d.loopCpuUsPerJob === null ? { note: 'no /proc/thread-self on this OS' } : {}),
     });
-  }
-  for (const rate of o.latencyRates) {
-    const l = await latency(o, rate);
-    rows.push({ group, name: `enqueue→start p50 @${rate}/s`, value: l.p50, unit: 'ms' });
-    rows.push({ group, name: `enqueue→start p99 @${rate}/s`, value: l.p99, unit: 'ms' });
-    rows.push({ group, name: `enqueue→start p99.9 @${rate}/s`, value: l.p999, unit: 'ms' });
   }
   return rows;
 }
