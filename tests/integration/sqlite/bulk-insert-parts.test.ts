@@ -1,6 +1,6 @@
 /**
- * A large bulk submit in parts (SqliteBackend.openBulkInsert): the store thread inserts part n
- * while the engine validates part n + 1, all in one transaction. Real engine, file and thread;
+ * A large bulk submit in parts (SqliteBackend.openBulkInsert): in a started engine, the store
+ * thread inserts part n while the engine validates part n + 1, all in one transaction. Real engine, file and thread;
  * the failures are real ones (a bad submission, an unknown prerequisite, a lock held by another
  * connection), each in a late part, after earlier parts were inserted inside the transaction.
  */
@@ -19,12 +19,17 @@ afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
 
-/** A client engine (not started, as the CLI opens one) with its store thread running. */
-async function openClient(): Promise<{ m: JobManager; backend: SqliteBackend }> {
+/**
+ * A started engine with its store thread running; its queue is paused, so that what a test
+ * submits stays pending (no job runs).
+ */
+async function openEngine(): Promise<{ m: JobManager; backend: SqliteBackend }> {
   const dir = makeTempDir('jh-bulk-parts-');
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
   const m = await JobManager.open({ config: testConfig(dir) });
   cleanup.push(() => m.close());
+  await m.pauseQueue('default');
+  await m.start();
   const backend = m.backend as SqliteBackend;
   expect(await backend.startStoreThread()).toBe(true);
   return { m, backend };
@@ -42,7 +47,7 @@ async function failure(p: Promise<unknown>): Promise<AppError> {
 }
 
 it('stores a bulk of several parts once, in order, counted, with one job:added per job', async () => {
-  const { m, backend } = await openClient();
+  const { m, backend } = await openEngine();
   const n = BULK_PART * 4 + 321;
   expect(backend.openBulkInsert(n)).not.toBeNull();
   let added = 0;
@@ -63,7 +68,7 @@ it('stores a bulk of several parts once, in order, counted, with one job:added p
 });
 
 it('stores nothing when a submission in a late part is invalid, and says which one', async () => {
-  const { m, backend } = await openClient();
+  const { m, backend } = await openEngine();
   const batch: unknown[] = jobs(BULK_PART * 3);
   batch[BULK_PART * 2 + 7] = { type: 'noop', priority: 'SOMETIMES' };
   const err = await failure(m.submitJobs(batch as never));
@@ -80,7 +85,7 @@ it('stores nothing when a submission in a late part is invalid, and says which o
 });
 
 it('stores nothing when the store refuses a late part (unknown prerequisite), and keeps dependencies of the rest', async () => {
-  const { m, backend } = await openClient();
+  const { m, backend } = await openEngine();
   const prerequisite = await m.submitJob({ type: 'noop' });
   const batch: unknown[] = jobs(BULK_PART * 3);
   batch[BULK_PART * 2 + 5] = { type: 'noop', dependencies: [{ jobId: 'no-such-job', trigger: 'success' }] };
@@ -106,6 +111,7 @@ it('fails as BACKEND_UNAVAILABLE, storing nothing, when another process holds th
   const backend = new SqliteBackend({ path, busyTimeoutMs: 200 });
   await backend.open();
   cleanup.push(() => backend.close());
+  await backend.startEngineUpkeep(); // as a started engine does
   expect(await backend.startStoreThread()).toBe(true);
   const other = new Database(path);
   cleanup.push(() => other.close());
@@ -131,16 +137,20 @@ it('fails as BACKEND_UNAVAILABLE, storing nothing, when another process holds th
   expect((await backend.countByStatus()).counts.pending).toBe(BULK_PART * 2);
 });
 
-it('inserts at once on the engine connection when the bulk is small or the thread is off', async () => {
-  const { backend } = await openClient();
+it('inserts at once on the engine connection when the bulk is small, the engine not started or the thread off', async () => {
+  const { backend } = await openEngine();
   expect(backend.openBulkInsert(BULK_PART)).toBeNull();
-  const dir = makeTempDir('jh-bulk-parts-off-');
-  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-  const off = await JobManager.open({ config: testConfig(dir, { sqliteStoreThread: false }) });
-  cleanup.push(() => off.close());
-  const offBackend = off.backend as SqliteBackend;
-  expect(offBackend.openBulkInsert(BULK_PART * 5)).toBeNull();
-  await off.submitJobs(jobs(BULK_PART * 3));
-  expect(offBackend.usesStoreThread).toBe(false);
-  expect((await offBackend.countByStatus()).counts.pending).toBe(BULK_PART * 3);
+  for (const overrides of [{}, { sqliteStoreThread: false }]) {
+    const dir = makeTempDir('jh-bulk-parts-off-');
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const m = await JobManager.open({ config: testConfig(dir, overrides) });
+    cleanup.push(() => m.close());
+    const b = m.backend as SqliteBackend;
+    // A client (the CLI submitting a file) does not start a thread for its bulks.
+    expect(await b.startStoreThread()).toBe(false);
+    expect(b.openBulkInsert(BULK_PART * 5)).toBeNull();
+    await m.submitJobs(jobs(BULK_PART * 3));
+    expect(b.usesStoreThread).toBe(false);
+    expect((await b.countByStatus()).counts.pending).toBe(BULK_PART * 3);
+  }
 });
