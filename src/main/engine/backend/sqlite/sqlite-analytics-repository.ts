@@ -63,6 +63,31 @@ function toSample(r: SampleRow): StoredMetricSample {
   };
 }
 
+/**
+ * The finished jobs of a window, filtered. The window is read through jobs_finished: `+type` and
+ * `+queue` keep the planner off jobs_type, which would walk every job of that type ever stored
+ * (migration 7 dropped the by-type index of finished jobs).
+ */
+export function finishedJobsQuery(filter: FinishedJobFilter): { sql: string; params: unknown[] } {
+  const where = ['finished_at >= ?', 'finished_at < ?'];
+  const params: unknown[] = [filter.from, filter.to];
+  for (const [column, values] of [
+    ['+type', filter.types],
+    ['+queue', filter.queues],
+    ['status', filter.statuses],
+  ] as const) {
+    if (values?.length) {
+      where.push(`${column} IN (${placeholders(values)})`);
+      params.push(...values);
+    }
+  }
+  return {
+    sql: `SELECT id, type, queue, status, attempts, created_at, run_at, started_at, finished_at, error_class, error_message
+       FROM jobs WHERE ${where.join(' AND ')}`,
+    params,
+  };
+}
+
 function placeholders(values: readonly unknown[]): string {
   return values.map(() => '?').join(', ');
 }
@@ -95,22 +120,8 @@ export class SqliteAnalyticsRepository implements AnalyticsRepository {
 
   /** A synchronous cursor (better-sqlite3 iterate): consume it without awaiting in between. */
   *finishedJobs(filter: FinishedJobFilter): Generator<FinishedJobRow> {
-    const where = ['finished_at >= ?', 'finished_at < ?'];
-    const params: unknown[] = [filter.from, filter.to];
-    for (const [column, values] of [
-      ['type', filter.types],
-      ['queue', filter.queues],
-      ['status', filter.statuses],
-    ] as const) {
-      if (values?.length) {
-        where.push(`${column} IN (${placeholders(values)})`);
-        params.push(...values);
-      }
-    }
-    const stmt = this.db.prepare(
-      `SELECT id, type, queue, status, attempts, created_at, run_at, started_at, finished_at, error_class, error_message
-       FROM jobs WHERE ${where.join(' AND ')}`,
-    );
+    const { sql, params } = finishedJobsQuery(filter);
+    const stmt = this.db.prepare(sql);
     for (const r of stmt.iterate(...params) as IterableIterator<FinishedRow>) {
       yield {
         id: r.id,
