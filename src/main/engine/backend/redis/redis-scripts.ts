@@ -263,6 +263,26 @@ return n
 `;
 
 /**
+ * jhPendingTimestamps — the creation times (`timestamp`) of a sample of a queue's pending jobs:
+ * the oldest 100 of wait and of paused (their tails: FIFO) and the first 1000 of prioritized, in
+ * one call instead of one HGET per job. KEYS: 1 wait, 2 paused, 3 prioritized. ARGV[1] the job key
+ * prefix (same slot). Returns the values found (jobs without one are left out).
+ */
+const JH_PENDING_TIMESTAMPS = `
+local out = {}
+local function add(ids)
+  for _, id in ipairs(ids) do
+    local ts = redis.call('HGET', ARGV[1] .. id, 'timestamp')
+    if ts then table.insert(out, ts) end
+  end
+end
+add(redis.call('LRANGE', KEYS[1], -100, -1))
+add(redis.call('LRANGE', KEYS[2], -100, -1))
+add(redis.call('ZRANGE', KEYS[3], 0, 999))
+return out
+`;
+
+/**
  * jhTakeTokens — a shared token bucket: refill at ARGV[1] tokens a minute up to ARGV[2] (burst,
  * also the start), then take ARGV[3] tokens if there are that many. Time is Redis's TIME, so every
  * engine shares one clock. KEYS[1] the bucket hash (`tokens`, `ts`), under the global slot.
@@ -447,6 +467,7 @@ export interface ScriptedClient {
   jhTakeTokens(bucketKey: string, perMinute: string, burst: string, tokens: string): Promise<[number, number]>;
   jhClaim(jobKey: string, retryingKey: string, engine: string, worker: string, now: string, id: string): Promise<[number, number, number]>;
   jhSetWorker(numberOfKeys: number, ...keysThenWorker: string[]): Promise<number>;
+  jhPendingTimestamps(waitKey: string, pausedKey: string, prioritizedKey: string, jobPrefix: string): Promise<string[]>;
 }
 
 /** Register the scripts on a client (EVALSHA with a fallback to EVAL, per node in a cluster). */
@@ -464,5 +485,6 @@ export function defineScripts(client: RedisClient): RedisClient & ScriptedClient
   client.defineCommand('jhScheduleCas', { numberOfKeys: 4, lua: JH_SCHEDULE_CAS });
   client.defineCommand('jhTakeTokens', { numberOfKeys: 1, lua: JH_TAKE_TOKENS });
   client.defineCommand('jhSetWorker', { lua: JH_SET_WORKER });
+  client.defineCommand('jhPendingTimestamps', { numberOfKeys: 3, lua: JH_PENDING_TIMESTAMPS });
   return client as RedisClient & ScriptedClient;
 }
