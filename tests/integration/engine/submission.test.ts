@@ -3,9 +3,9 @@
  * rejected with a clear AppError with nothing written.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../../src/shared/errors';
 import type { JobSubmission } from '../../../src/shared/model';
 import { countJobs, recordEvents, startEngine, type TestEngine } from '../../helpers/engine';
+import { rejection } from '../../helpers/rejection';
 
 let engine: TestEngine;
 beforeAll(async () => {
@@ -15,15 +15,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await engine.cleanup();
 });
-
-async function rejection(p: Promise<unknown>): Promise<AppError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AppError);
-  return err as AppError;
-}
 
 describe('engine: bulk submit', () => {
   it('writes nothing when one job of 100 is invalid, and names it', async () => {

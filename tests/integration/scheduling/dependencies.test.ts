@@ -5,10 +5,10 @@
  * the restart rule.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../../src/shared/errors';
 import { countJobs, startEngine, waitUntil, type TestEngine } from '../../helpers/engine';
 import { expectedStatuses, randomDag, TRIGGERS } from '../../helpers/dag';
 import { cascadeFromFailedHead, handCancelCascades } from '../../helpers/dependency-scenarios';
+import { rejection } from '../../helpers/rejection';
 
 let engine: TestEngine;
 beforeAll(async () => {
@@ -17,15 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await engine.cleanup();
 });
-
-async function rejection(p: Promise<unknown>): Promise<AppError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AppError);
-  return err as AppError;
-}
 
 describe('dependencies: a 100-node DAG with mixed triggers', () => {
   it('runs every node to the outcome the rules give', async () => {

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { BULK_PART, SqliteBackend } from '../../../src/main/engine/backend/sqlite/sqlite-backend';
 import { JobManager } from '../../../src/main/engine/manager';
-import { AppError } from '../../../src/shared/errors';
 import { makeTempDir, testConfig } from '../../helpers/engine';
 import { newJob } from '../../helpers/new-job';
+import { rejection } from '../../helpers/rejection';
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -36,15 +36,6 @@ async function openEngine(): Promise<{ m: JobManager; backend: SqliteBackend }> 
 }
 
 const jobs = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ type: 'noop', parameters: { i: from + i } }));
-
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AppError);
-  return err as AppError;
-}
 
 it('stores a bulk of several parts once, in order, counted, with one job:added per job', async () => {
   const { m, backend } = await openEngine();
@@ -71,13 +62,13 @@ it('stores nothing when a submission in a late part is invalid, and says which o
   const { m, backend } = await openEngine();
   const batch: unknown[] = jobs(BULK_PART * 3);
   batch[BULK_PART * 2 + 7] = { type: 'noop', priority: 'SOMETIMES' };
-  const err = await failure(m.submitJobs(batch as never));
+  const err = await rejection(m.submitJobs(batch as never));
   expect(err.code).toBe('VALIDATION');
   expect(err.message).toContain(`jobs[${BULK_PART * 2 + 7}]`);
   expect(err.message).toContain('priority');
   const recurring: unknown[] = jobs(BULK_PART * 2);
   recurring[BULK_PART + 1] = { type: 'noop', schedule: { intervalSeconds: 60 } };
-  expect((await failure(m.submitJobs(recurring as never))).message).toContain(`jobs[${BULK_PART + 1}]: a recurring schedule is submitted alone`);
+  expect((await rejection(m.submitJobs(recurring as never))).message).toContain(`jobs[${BULK_PART + 1}]: a recurring schedule is submitted alone`);
   expect(backend.database.prepare('SELECT COUNT(*) AS n FROM jobs').get()).toEqual({ n: 0 });
   expect((await backend.countByStatus()).counts.pending).toBe(0);
   await m.submitJobs(jobs(BULK_PART * 2));
@@ -89,7 +80,7 @@ it('stores nothing when the store refuses a late part (unknown prerequisite), an
   const prerequisite = await m.submitJob({ type: 'noop' });
   const batch: unknown[] = jobs(BULK_PART * 3);
   batch[BULK_PART * 2 + 5] = { type: 'noop', dependencies: [{ jobId: 'no-such-job', trigger: 'success' }] };
-  const err = await failure(m.submitJobs(batch as never));
+  const err = await rejection(m.submitJobs(batch as never));
   expect(err.code).toBe('VALIDATION');
   expect(err.message).toContain('no-such-job');
   expect(backend.database.prepare('SELECT COUNT(*) AS n FROM jobs').get()).toEqual({ n: 1 });
@@ -120,7 +111,7 @@ it('fails as BACKEND_UNAVAILABLE, storing nothing, when another process holds th
   const parts = [0, 1].map(() => Array.from({ length: BULK_PART }, () => newJob(now)));
   const bulk = backend.openBulkInsert(BULK_PART * 2)!;
   for (const part of parts) bulk.add(part);
-  const err = await failure(bulk.end(true));
+  const err = await rejection(bulk.end(true));
   expect(err.code).toBe('BACKEND_UNAVAILABLE');
   expect(err.message).toContain('locked');
   other.exec('ROLLBACK');
