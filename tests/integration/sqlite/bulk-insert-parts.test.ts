@@ -105,7 +105,9 @@ it('fails as BACKEND_UNAVAILABLE, storing nothing, when another process holds th
   await backend.startEngineUpkeep(); // as a started engine does
   expect(await backend.startStoreThread()).toBe(true);
   const other = new Database(path);
-  cleanup.push(() => other.close());
+  cleanup.push(() => {
+    other.close();
+  });
   other.exec('BEGIN IMMEDIATE');
   const now = Date.now();
   const parts = [0, 1].map(() => Array.from({ length: BULK_PART }, () => newJob(now)));
