@@ -65,6 +65,33 @@ describe('engine: worker crash', () => {
   });
 });
 
+describe('engine: worker exit during a claim', () => {
+  it('hands back the jobs of a claim answered after its worker died, and runs them on the replacement', async () => {
+    const { manager: m } = await engineFor({ overrides: { workers: { min: 1, concurrency: 2 } }, start: false });
+    const job = await m.submitJob({ type: 'noop' });
+    // The first claim kills the worker it claims for and answers only once the pool has seen it die.
+    const backend = m.backend;
+    const claimJobs = backend.claimJobs.bind(backend);
+    let killed = false;
+    backend.claimJobs = async (request) => {
+      if (!killed) {
+        killed = true;
+        const crashed = waitForEvent(m, 'worker:changed', (e) => e.change === 'crashed' && e.worker.name === request.worker);
+        process.kill(m.listWorkers().find((w) => w.name === request.worker)!.pid!, 'SIGKILL');
+        await crashed;
+      }
+      return claimJobs(request);
+    };
+    await m.start();
+
+    const final = await m.waitForJob(job.id, 15_000);
+    expect(killed).toBe(true);
+    expect(final.status).toBe('completed');
+    expect(final.attempts).toBe(1); // handed back, not failed: the attempt does not count
+    expect((await m.listJobs({ status: 'running' })).jobs).toEqual([]);
+  });
+});
+
 describe('engine: engine crash', () => {
   it('loses no job when the engine process is killed with SIGKILL mid-run', async () => {
     const dir = makeTempDir();

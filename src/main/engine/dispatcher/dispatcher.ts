@@ -5,7 +5,8 @@
  * - Outcomes, progress and log lines are buffered and written in one group commit per
  *   event-loop turn; events leave after the commit, so a listener never sees a state the store
  *   does not have.
- * - One DeadlineTimer carries every timeout and kill-after-grace; one timer wakes delayed jobs.
+ * - One DeadlineTimer carries every job timeout, another every kill-after-grace (both keyed by job
+ *   id); one timer wakes delayed jobs.
  * - A job's abort reason (cancel, timeout, shutdown) decides its outcome, whatever the handler
  *   threw while it was being aborted.
  */
@@ -87,12 +88,21 @@ export class Dispatcher {
   private pausedQueues: string[] = [];
   private dueTimer: NodeJS.Timeout | null = null;
   private dueAt = Infinity;
-  private readonly deadlines: DeadlineTimer;
+  /** Each running job's timeout. */
+  private readonly timeouts: DeadlineTimer;
+  /** Kill-after-grace of aborted jobs that have not stopped yet. */
+  private readonly kills: DeadlineTimer;
   private readonly o: DispatcherOptions;
 
   constructor(options: DispatcherOptions) {
     this.o = options;
-    this.deadlines = new DeadlineTimer((key) => this.onDeadline(key), () => this.o.clock.now());
+    const now = () => this.o.clock.now();
+    this.timeouts = new DeadlineTimer((id) => {
+      if (this.running.has(id)) this.abort(id, 'timeout');
+    }, now);
+    this.kills = new DeadlineTimer((id) => {
+      if (this.running.has(id)) this.o.pool.killWorkerOf(id); // the exit settles every job it ran
+    }, now);
     options.pool.on('events', (w, ev) => this.onWorkerEvents(w, ev));
     options.pool.on('exit', (w, inflight, code, signal) => this.onWorkerExit(w, inflight, code, signal));
     options.pool.on('ready', () => this.wake());
@@ -201,23 +211,24 @@ export class Dispatcher {
 
   private startJobs(worker: WorkerSlot, claimed: ClaimedJob[]): void {
     if (!claimed.length) return;
+    if (!this.o.pool.isLive(worker)) {
+      // The worker exited while its claim was being answered: no exit will report these jobs
+      // any more, so hand them back; they are claimed again for the worker that replaces it.
+      for (const job of claimed) this.handBack(job);
+      return;
+    }
     const specs: RunSpec[] = [];
     for (const job of claimed) {
       if (this.o.governor && !this.o.governor.admit(job, worker.name)) {
-        // Held back (a limit filled up within this claim, or no rate-pool token yet): hand it
-        // back to the store untouched; it is claimed again when the governor eases.
-        this.outcomes.push({
-          outcome: { kind: 'released', id: job.id, attempt: job.attempt, at: this.o.clock.now(), worker: null },
-          type: job.type,
-          queue: job.queue,
-        });
-        this.scheduleFlush();
+        // Held back (a limit filled up within this claim, or no rate-pool token yet); it is
+        // claimed again when the governor eases.
+        this.handBack(job);
         continue;
       }
       const inEngine = this.o.engineHandlers[job.type];
       const run: RunningJob = { job, worker: inEngine ? 'engine' : worker.name, abortReason: null, logLines: 0, pids: [] };
       this.running.set(job.id, run);
-      this.deadlines.set(`t:${job.id}`, job.startedAt + job.timeoutSeconds * 1000);
+      this.timeouts.set(job.id, job.startedAt + job.timeoutSeconds * 1000);
       this.o.emit('job:started', {
         id: job.id,
         type: job.type,
@@ -230,18 +241,19 @@ export class Dispatcher {
         void this.runInEngine(run, inEngine);
         continue;
       }
-      specs.push({
-        id: job.id,
-        type: job.type,
-        queue: job.queue,
-        priority: priorityFromRank(job.priority),
-        attempt: job.attempt,
-        maxRetries: job.maxRetries,
-        timeoutSeconds: job.timeoutSeconds,
-        params: job.parameters,
-      });
+      specs.push([job.id, job.type, job.queue, priorityFromRank(job.priority), job.attempt, job.maxRetries, job.timeoutSeconds, job.parameters]);
     }
     this.o.pool.dispatch(worker, specs);
+  }
+
+  /** Return a claimed job that did not start to the store untouched (pending, attempt not counted). */
+  private handBack(job: ClaimedJob): void {
+    this.outcomes.push({
+      outcome: { kind: 'released', id: job.id, attempt: job.attempt, at: this.o.clock.now(), worker: null },
+      type: job.type,
+      queue: job.queue,
+    });
+    this.scheduleFlush();
   }
 
   private async runInEngine(run: RunningJob, handler: EngineHandler): Promise<void> {
@@ -398,7 +410,7 @@ export class Dispatcher {
     if (run.abortReason === null || reason === 'shutdown') run.abortReason = run.abortReason ?? reason;
     if (run.worker === 'engine') return true; // engine handlers are short and not abortable
     this.o.pool.abort(id, reason);
-    if (!this.deadlines.has(`k:${id}`)) this.deadlines.set(`k:${id}`, this.o.clock.now() + this.o.cancelGraceMs);
+    if (!this.kills.has(id)) this.kills.set(id, this.o.clock.now() + this.o.cancelGraceMs);
     return true;
   }
 
@@ -411,20 +423,13 @@ export class Dispatcher {
     return this.abort(id, 'resource_limit');
   }
 
-  private onDeadline(key: string): void {
-    const id = key.slice(2);
-    if (!this.running.has(id)) return;
-    if (key.startsWith('t:')) this.abort(id, 'timeout');
-    else if (key.startsWith('k:')) this.o.pool.killWorkerOf(id); // the exit settles every job it ran
-  }
-
   private settle(run: RunningJob, outcome: JobOutcome): void {
     const id = run.job.id;
     this.running.delete(id);
     run.waits?.abort(new Error('the job ended while it waited for a rate-pool token'));
     this.o.governor?.finished(id);
-    this.deadlines.delete(`t:${id}`);
-    this.deadlines.delete(`k:${id}`);
+    this.timeouts.delete(id);
+    this.kills.delete(id);
     this.progress.delete(id);
     if (run.logLines > this.o.maxLogLines) this.toTrim.push(id);
     this.outcomes.push({ outcome, type: run.job.type, queue: run.job.queue });
@@ -564,7 +569,8 @@ export class Dispatcher {
         this.settle(run, { kind: 'released', id: run.job.id, attempt: run.job.attempt, at: this.o.clock.now(), worker: run.worker });
       }
     }
-    this.deadlines.clear();
+    this.timeouts.clear();
+    this.kills.clear();
     if (this.writeRetryTimer) {
       clearTimeout(this.writeRetryTimer);
       this.writeRetryTimer = null;

@@ -64,7 +64,8 @@ function notJson(message: string): PermanentError {
  * is larger than `maxBytes`.
  */
 export function toJsonResult(value: unknown, maxBytes: number = MAX_RESULT_BYTES): unknown {
-  if (value === undefined) return null;
+  // Nothing to copy or check (the result of most jobs): skip the two JSON passes.
+  if (value === undefined || value === null) return null;
   // Path of each object seen so far, so that an error can say where the bad value sits.
   const paths = new Map<object, string>();
   const replacer = function (this: unknown, key: string, val: unknown): unknown {

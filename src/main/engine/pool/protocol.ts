@@ -7,16 +7,30 @@ import type { JobPriority } from '../../../shared/model';
 import type { HandlerRegistration } from '../config';
 import type { AbortReason, SerializedJobError } from '../handlers/handler-types';
 
-export interface RunSpec {
-  id: string;
-  type: string;
-  queue: string;
-  priority: JobPriority;
-  attempt: number;
-  maxRetries: number;
-  timeoutSeconds: number;
-  params: Record<string, unknown>;
-}
+/**
+ * A job to run, as it travels to a worker: a tuple rather than an object, because an object's
+ * keys were half the bytes of a batch and of the time spent serializing and parsing it. Read it
+ * with the RUN_* indexes below.
+ */
+export type RunSpec = [
+  id: string,
+  type: string,
+  queue: string,
+  priority: JobPriority,
+  attempt: number,
+  maxRetries: number,
+  timeoutSeconds: number,
+  params: Record<string, unknown>,
+];
+
+export const RUN_ID = 0;
+export const RUN_TYPE = 1;
+export const RUN_QUEUE = 2;
+export const RUN_PRIORITY = 3;
+export const RUN_ATTEMPT = 4;
+export const RUN_MAX_RETRIES = 5;
+export const RUN_TIMEOUT_SECONDS = 6;
+export const RUN_PARAMS = 7;
 
 export type ToWorker =
   | { t: 'init'; name: string; handlers: Record<string, HandlerRegistration> }
@@ -32,7 +46,7 @@ export type WorkerEvent =
   | ['l', string, 'out' | 'err' | 'log', string, number] // log: id, stream, line, ts
   | ['pid', string, number] // a child process the job started
   | ['acq', string, number, string, number] // ctx.acquire: id, request number, pool, tokens
-  | ['ok', string, unknown, number] // done: id, result, duration ms
-  | ['err', string, SerializedJobError, number]; // failed: id, error, duration ms
+  | ['ok', string, unknown, number] // done: id, result, duration in whole ms
+  | ['err', string, SerializedJobError, number]; // failed: id, error, duration in whole ms
 
 export type FromWorker = { t: 'ready'; pid: number } | { t: 'ev'; ev: WorkerEvent[] };

@@ -11,7 +11,7 @@ import type { WorkerInfo } from '../../../shared/model';
 import type { HandlerRegistration } from '../config';
 import type { AbortReason } from '../handlers/handler-types';
 import type { ProcessSpawner, WorkerProcess } from './process-spawner';
-import type { RunSpec, WorkerEvent } from './protocol';
+import { RUN_ID, type RunSpec, type WorkerEvent } from './protocol';
 
 export interface WorkerSlot {
   readonly name: string;
@@ -46,7 +46,6 @@ export interface WorkerPoolEvents {
 
 export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   private readonly workers = new Map<string, WorkerSlot>();
-  private readonly jobWorker = new Map<string, WorkerSlot>();
   private target: number;
   private nextIndex = 1;
   private stopping = false;
@@ -118,7 +117,6 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
         for (const ev of m.ev) {
           if (ev[0] === 'ok' || ev[0] === 'err') {
             slot.inflight.delete(ev[1]);
-            this.jobWorker.delete(ev[1]);
             if (ev[0] === 'ok') slot.jobsDone++;
             else slot.jobsFailed++;
           }
@@ -133,7 +131,6 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
 
   private onExit(slot: WorkerSlot, code: number | null, signal: NodeJS.Signals | null): void {
     const inflight = [...slot.inflight];
-    for (const id of inflight) this.jobWorker.delete(id);
     slot.inflight.clear();
     const expected = slot.state === 'draining' || this.stopping;
     slot.state = expected ? 'stopped' : 'crashed';
@@ -163,11 +160,15 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     return out.sort((a, b) => b.free - a.free);
   }
 
+  /** Whether `worker` is still one of the pool's processes (false once it has exited). */
+  isLive(worker: WorkerSlot): boolean {
+    return this.workers.get(worker.name) === worker;
+  }
+
   /** Queue jobs for a worker; they leave in one message at the end of this event-loop turn. */
   dispatch(worker: WorkerSlot, jobs: RunSpec[]): void {
     for (const j of jobs) {
-      worker.inflight.add(j.id);
-      this.jobWorker.set(j.id, worker);
+      worker.inflight.add(j[RUN_ID]);
       worker.outbox.push(j);
     }
     if (jobs.length) worker.state = 'busy';
@@ -187,27 +188,33 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     }
   }
 
+  /**
+   * The worker running `jobId`. A look through the workers' in-flight sets rather than a map of
+   * its own: there are few workers, this is asked for aborts and rate-pool grants only, and a
+   * second map would cost a write and a delete for every job.
+   */
   workerOf(jobId: string): WorkerSlot | undefined {
-    return this.jobWorker.get(jobId);
+    for (const w of this.workers.values()) if (w.inflight.has(jobId)) return w;
+    return undefined;
   }
 
   /** Ask the worker running `jobId` to abort it. False when no worker runs it. */
   abort(jobId: string, reason: AbortReason): boolean {
-    const w = this.jobWorker.get(jobId);
+    const w = this.workerOf(jobId);
     if (!w) return false;
     return w.proc.send({ t: 'abort', id: jobId, reason });
   }
 
   /** Answer a job's `ctx.acquire` request `req` (granted, or refused with `error`). */
   grant(jobId: string, req: number, error?: string): boolean {
-    const w = this.jobWorker.get(jobId);
+    const w = this.workerOf(jobId);
     if (!w) return false;
     return w.proc.send(error === undefined ? { t: 'grant', id: jobId, req } : { t: 'grant', id: jobId, req, error });
   }
 
   /** Kill the worker running `jobId` (a job that ignores its abort signal). */
   killWorkerOf(jobId: string): void {
-    this.jobWorker.get(jobId)?.proc.kill('SIGKILL');
+    this.workerOf(jobId)?.proc.kill('SIGKILL');
   }
 
   /** Change the number of workers. Extra workers drain (finish their jobs) before they exit. */
