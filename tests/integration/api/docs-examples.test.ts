@@ -63,5 +63,6 @@ describe('docs/api.md', () => {
       if (!example.includes('-OJ')) expect(() => JSON.parse(body), example).not.toThrow();
     }
     expect(readdirSync(cwd)).toContain('jobs.csv'); // the -OJ download, named by the server
-  });
+    // 15+ curl runs, each with its own 20 s limit: ~35 s on a loaded 2-core machine.
+  }, 120_000);
 });

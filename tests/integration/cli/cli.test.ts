@@ -152,5 +152,7 @@ describe('jobhandle bin (child process)', () => {
     const usage = run('submit');
     expect(usage.status).toBe(2);
     expect(usage.stderr).toContain('missing <type>');
-  });
+    // Three CLI runs from source, two of them starting an engine and a worker process: ~30 s on a
+    // loaded 2-core machine. Each run has its own 60 s limit above.
+  }, 120_000);
 });
