@@ -12,7 +12,7 @@
 import { Job, optsDecodeMap, Worker } from 'bullmq';
 import { hostname } from 'node:os';
 import type { ClaimRequest, ClaimedJob } from '../queue-backend';
-import type { RedisContext } from './redis-context';
+import type { HotTransaction, RedisContext } from './redis-context';
 import { F, toClaimed } from './redis-job-codec';
 import type { MarkedHead } from './redis-scripts';
 
@@ -56,14 +56,13 @@ function bullOpts(raw: string | undefined): Record<string, unknown> {
     stored = {};
   }
   if (!stored || typeof stored !== 'object') return {};
+  // A new object rather than renaming keys in place: deleting keys turns an object into a slow
+  // dictionary, and this runs once per claimed job.
   const decode = optsDecodeMap as Record<string, string>;
-  for (const k of Object.keys(decode)) {
-    if (k in stored) {
-      stored[decode[k]!] = stored[k];
-      delete stored[k];
-    }
-  }
-  return stored;
+  const opts: Record<string, unknown> = {};
+  for (const k in stored) if (!Object.hasOwn(decode, k)) opts[k] = stored[k];
+  for (const k in stored) if (Object.hasOwn(decode, k)) opts[decode[k]!] = stored[k]; // the short form wins, as BullMQ reads it
+  return opts;
 }
 
 /** A flat HGETALL reply (field, value, …) as an object. */
@@ -103,7 +102,8 @@ export function packOpts(map: Record<string, string | number>): Buffer {
 
 /** The parts of BullMQ's Redis backend (public in its typings) used to queue its scripts in our MULTI. */
 export interface BullMoves {
-  client: Promise<{ multi(): BullTransaction }>;
+  /** Resolves once the queue's connection is ready and BullMQ's scripts are defined on it. */
+  client: Promise<unknown>;
   moveToFinishedKeys: unknown[];
   moveToFinishedArgs(
     job: { id: string; opts: object },
@@ -117,16 +117,9 @@ export interface BullMoves {
     fieldsToUpdate?: Record<string, string>,
   ): unknown[];
   moveToDelayedArgs(id: string, timestamp: number, token: string, delay: number, opts?: { skipAttempt?: boolean }): unknown[];
-  execCommand(client: BullTransaction, name: string, args: unknown[]): unknown;
+  execCommand(client: HotTransaction, name: string, args: unknown[]): unknown;
   keys: Record<string, string>;
   toKey(type: string): string;
-}
-
-export interface BullTransaction {
-  jhSettle(...args: string[]): unknown;
-  jhSettleMany(...args: string[]): unknown;
-  jhClaimHead(...args: string[]): unknown;
-  exec(): Promise<Array<[Error | null, unknown]> | null>;
 }
 
 /** A job marked by MARK_HEAD (redis-scripts.ts) after BullMQ moved it to active with `token`. */
@@ -306,7 +299,8 @@ export class RedisClaims {
     const w = this.worker(queue);
     const b = this.bull(queue);
     const k = ctx.keys;
-    const m = (await b.client).multi();
+    await b.client;
+    const m = ctx.hotTransaction();
     const keys = ['wait', 'active', 'prioritized', 'events', 'stalled', 'limiter', 'delayed', 'paused', 'meta', 'pc', 'marker'].map((x) => b.keys[x]);
     const jobPrefix = b.keys['']!;
     const tokens: string[] = [];

@@ -18,8 +18,8 @@
  */
 import type { JobAttempt } from '../../../../shared/model';
 import type { JobOutcome, WriteBatch } from '../queue-backend';
-import { movedJob, type BullMoves, type BullTransaction, type Claim, type MarkedJob, type ReadyJob, type RedisClaims } from './redis-claims';
-import type { RedisContext } from './redis-context';
+import { movedJob, type BullMoves, type Claim, type MarkedJob, type ReadyJob, type RedisClaims } from './redis-claims';
+import type { HotTransaction, RedisContext } from './redis-context';
 import { F } from './redis-job-codec';
 import { formatLogRow } from './redis-logs';
 import type { JhUpdateOp, MarkedHead } from './redis-scripts';
@@ -102,7 +102,7 @@ function completedByMove(o: JobOutcome, claim: Claim): o is JobOutcome & { kind:
  * Queue BullMQ's move of one outcome on `m` (moveToFinished fetching the queue's next job when
  * `fetchNext`); returns the target set of the move.
  */
-function queueMove(b: BullMoves, m: BullTransaction, o: JobOutcome, claim: Claim, fetchNext: boolean): string {
+function queueMove(b: BullMoves, m: HotTransaction, o: JobOutcome, claim: Claim, fetchNext: boolean): string {
   const job = { id: o.id, opts: claim.opts };
   switch (o.kind) {
     case 'completed': {
@@ -171,7 +171,8 @@ export async function applyOutcomes(
   await Promise.all(
     chunks.map(async ([queue, list]) => {
       const b = claims.bull(queue);
-      const m = (await b.client).multi();
+      await b.client;
+      const m = ctx.hotTransaction();
       const k = ctx.keys;
       const jobPrefix = b.keys['']!;
       const fetching = engineId !== null && claims.wantsNext(queue);
@@ -248,7 +249,8 @@ export async function unclaim(ctx: RedisContext, claims: RedisClaims, jobs: read
   await Promise.all(
     [...byQueue].map(async ([queue, list]) => {
       const b = claims.bull(queue);
-      const m = (await b.client).multi();
+      await b.client;
+      const m = ctx.hotTransaction();
       const k = ctx.keys;
       for (const { job } of list) {
         const claim = claims.held.get(job.id);
