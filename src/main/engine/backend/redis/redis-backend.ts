@@ -199,8 +199,7 @@ export class RedisBackend implements QueueBackend {
   /** Delete every key under this backend's prefix (tests and `cleanup --all`); never flushes. */
   async removeAllData(): Promise<void> {
     const client = this.ctx.client;
-    const nodes = 'nodes' in client && typeof client.nodes === 'function' ? client.nodes('master') : [client];
-    for (const node of nodes) {
+    for (const node of this.ctx.masters()) {
       let cursor = '0';
       do {
         const [next, keys] = await node.scan(cursor, 'MATCH', `{${this.target.prefix}*`, 'COUNT', 1000);

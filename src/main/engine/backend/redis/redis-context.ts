@@ -3,6 +3,7 @@
  * read that tells a job's state (a MULTI per queue: the job hash plus membership of every state).
  */
 import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { RedisClient } from './redis-connection';
 import type { RedisKeys } from './redis-keys';
 import type { ScriptedClient } from './redis-scripts';
@@ -89,7 +90,32 @@ export class RedisContext {
       return t;
     };
     for (const name of HOT_JH_SCRIPTS) t[name] = (...args: string[]) => queue(name, args);
+    const exec = m.exec.bind(m);
+    t.exec = async () => {
+      const replies = await exec();
+      if (replies?.some(([err]) => err?.message.includes('NOSCRIPT'))) await this.reloadScripts();
+      return replies;
+    };
     return t;
+  }
+
+  /**
+   * Redis lost its scripts (SCRIPT FLUSH, an evicted script cache) while ioredis believes this
+   * connection has them: inside a MULTI the NOSCRIPT error only comes back in EXEC's reply, where
+   * ioredis does not reload the script, so every later MULTI would fail the same way. Load every
+   * script of the connection again, on every master; the failed write is retried by its caller
+   * (the dispatcher retries a failed outcome write, a failed claim is claimed again).
+   */
+  private async reloadScripts(): Promise<void> {
+    const owner = this.client as unknown as ScriptsOwner;
+    const luas = Object.values(owner.scriptsSet).map((s) => (s as { lua: string }).lua);
+    await Promise.all(this.masters().flatMap((node) => luas.map((lua) => node.script('LOAD', lua))));
+  }
+
+  /** The connection of each master: the client itself on a single node, each master of a cluster. */
+  masters(): Redis[] {
+    const client = this.client;
+    return 'nodes' in client && typeof client.nodes === 'function' ? client.nodes('master') : [client as Redis];
   }
 
   /** Every queue JobHandle knows of (the `queues` set), sorted. */
