@@ -58,7 +58,7 @@ export class ConcurrencyLimits {
   private running = 0;
   private readonly byQueue = new Map<string, number>();
   private readonly byType = new Map<string, number>();
-  private readonly ids = new Map<string, ConcurrencySlot>();
+  private readonly ids = new Map<string, Readonly<ConcurrencySlot>>();
 
   /** Errors: AppError VALIDATION for a negative or fractional limit. */
   constructor(config: ConcurrencyLimitsConfig = {}) {
@@ -121,7 +121,8 @@ export class ConcurrencyLimits {
   started(slot: ConcurrencySlot): boolean {
     if (slot.id !== undefined) {
       if (this.ids.has(slot.id)) return false;
-      this.ids.set(slot.id, { queue: slot.queue, type: slot.type });
+      // Kept as given (no copy: this runs for every job); callers pass immutable job records.
+      this.ids.set(slot.id, slot);
     }
     this.running += 1;
     bump(this.byQueue, slot.queue, 1);
@@ -135,19 +136,36 @@ export class ConcurrencyLimits {
    * Returns whether a slot was freed.
    */
   finished(slot: ConcurrencySlot): boolean {
-    let { queue, type } = slot;
-    if (slot.id !== undefined) {
-      const recorded = this.ids.get(slot.id);
-      if (!recorded) return false;
-      this.ids.delete(slot.id);
-      ({ queue, type } = recorded);
-    } else if ((this.byQueue.get(queue) ?? 0) <= 0 || (this.byType.get(type) ?? 0) <= 0) {
-      return false;
-    }
+    if (slot.id !== undefined) return this.finishedId(slot.id);
+    if ((this.byQueue.get(slot.queue) ?? 0) <= 0 || (this.byType.get(slot.type) ?? 0) <= 0) return false;
+    this.release(slot.queue, slot.type);
+    return true;
+  }
+
+  /** `finished({ id })` without building a slot (the dispatcher's per-job path). */
+  finishedId(id: string): boolean {
+    const recorded = this.ids.get(id);
+    if (!recorded) return false;
+    this.ids.delete(id);
+    this.release(recorded.queue, recorded.type);
+    return true;
+  }
+
+  private release(queue: string, type: string): void {
     this.running = Math.max(0, this.running - 1);
     bump(this.byQueue, queue, -1);
     bump(this.byType, type, -1);
-    return true;
+  }
+
+  /**
+   * Whether any limit is reached now (global, a queue or a type): what `capacity()` reports as
+   * `free === 0` or a saturated queue or type, without building it. O(number of limits set).
+   */
+  anyAtLimit(): boolean {
+    if (this.globalLimit !== null && this.running >= this.globalLimit) return true;
+    for (const [q, limit] of this.queueLimits) if ((this.byQueue.get(q) ?? 0) >= limit) return true;
+    for (const [t, limit] of this.typeLimits) if ((this.byType.get(t) ?? 0) >= limit) return true;
+    return false;
   }
 
   /** Running count and free slots overall, with the saturated queues and types. */

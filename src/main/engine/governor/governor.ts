@@ -72,6 +72,9 @@ export interface GovernorState {
 
 const MIN_WAKE_MS = 20;
 
+/** metricsOf() of a job without resource figures. */
+const NO_METRICS: Partial<JobMetrics> = Object.freeze({});
+
 export class Governor implements DispatchGovernor {
   readonly limits: ConcurrencyLimits;
   readonly pools: RatePools;
@@ -115,14 +118,17 @@ export class Governor implements DispatchGovernor {
       soonest = Math.min(soonest, Math.max(MIN_WAKE_MS, Math.ceil(((1 - Math.min(1, p.available)) * 60_000) / p.perMinute)));
     }
     if (soonest < Infinity) this.armWake(soonest);
-    const dryTypes = Object.entries(this.o.config.typePools)
-      .filter(([, pool]) => dry.includes(pool))
-      .map(([type]) => type);
+    const dryTypes =
+      dry.length === 0
+        ? []
+        : Object.entries(this.o.config.typePools)
+            .filter(([, pool]) => dry.includes(pool))
+            .map(([type]) => type);
     return {
       blocked: bp.engaged ? (bp.reason ?? 'host backpressure') : null,
       free: cap.free,
       excludeQueues: cap.saturatedQueues,
-      excludeTypes: [...new Set([...cap.saturatedTypes, ...dryTypes])],
+      excludeTypes: dryTypes.length === 0 ? cap.saturatedTypes : [...new Set([...cap.saturatedTypes, ...dryTypes])],
       excludeRatePools: dry,
     };
   }
@@ -151,19 +157,19 @@ export class Governor implements DispatchGovernor {
       this.ensurePool(pool, job.limits.ratePool ? job.limits.maxApiCallsPerMinute : undefined);
       if (!this.pools.tryAcquire(pool)) return false;
     }
-    this.limits.started({ id: job.id, queue: job.queue, type: job.type });
+    this.limits.started(job);
     this.jobWorker.set(job.id, worker);
     return true;
   }
 
+  // Runs once per job: no allocation, and no work for what the job never had (samples, throttle).
   finished(jobId: string): void {
-    const cap = this.limits.capacity();
-    const wasHeld = cap.free === 0 || cap.saturatedQueues.length > 0 || cap.saturatedTypes.length > 0;
-    const freed = this.limits.finished({ id: jobId, queue: '', type: '' });
-    const wasThrottled = this.throttledJobs.delete(jobId);
+    const wasHeld = this.limits.anyAtLimit();
+    const freed = this.limits.finishedId(jobId);
+    const wasThrottled = this.throttledJobs.size > 0 && this.throttledJobs.delete(jobId);
     this.jobWorker.delete(jobId);
     this.tracker.forget(jobId);
-    this.cpu.delete(jobId);
+    if (this.cpu.size > 0) this.cpu.delete(jobId);
     if ((freed && wasHeld) || wasThrottled) this.o.onEase();
   }
 
@@ -181,10 +187,12 @@ export class Governor implements DispatchGovernor {
   }
 
   metricsOf(jobId: string): Partial<JobMetrics> {
-    const out: Partial<JobMetrics> = {};
     const peak = this.tracker.peakMemoryMb(jobId);
+    const c = this.cpu.size > 0 ? this.cpu.get(jobId) : undefined;
+    // Most jobs end before their first resource sample: share one empty (frozen) answer.
+    if (peak === null && !(c && c.count > 0)) return NO_METRICS;
+    const out: Partial<JobMetrics> = {};
     if (peak !== null) out.peakMemoryMb = peak;
-    const c = this.cpu.get(jobId);
     if (c && c.count > 0) out.cpuPercent = Math.round((c.sum / c.count) * 10) / 10;
     return out;
   }

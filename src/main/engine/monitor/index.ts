@@ -4,8 +4,8 @@
  */
 export { HostMonitor } from './host-monitor';
 export type { HostMonitorOptions, HostSample } from './host-monitor';
-export { pickMount, systemHostSampler } from './host-sampler';
-export type { CpuMemoryReading, DiskReading, HostSampler, MountInfo } from './host-sampler';
+export { parseMemInfo, parseProcMounts, parseProcStatCpu, pickMount, systemHostSampler } from './host-sampler';
+export type { CpuMemoryReading, CpuTicks, DiskReading, HostSampler, MountInfo } from './host-sampler';
 export { ProcessSampler } from './process-sampler';
 export type { ProcessSample, ProcessSamplerOptions, ProcessTreeUsage, ProcessUsage } from './process-sampler';
 export {
