@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { BULK_PART, SqliteBackend } from '../../../src/main/engine/backend/sqlite/sqlite-backend';
+import { BULK_PART, BULK_THREAD_ROWS, SqliteBackend } from '../../../src/main/engine/backend/sqlite/sqlite-backend';
 import { JobManager } from '../../../src/main/engine/manager';
 import { makeTempDir, testConfig } from '../../helpers/engine';
 import { newJob } from '../../helpers/new-job';
@@ -35,11 +35,15 @@ async function openEngine(): Promise<{ m: JobManager; backend: SqliteBackend }> 
   return { m, backend };
 }
 
+/** A bulk sent in parts (BULK_PART rows each), and an index in its last part. */
+const BULK = BULK_THREAD_ROWS + BULK_PART * 2;
+const LATE = BULK - BULK_PART + 7;
+
 const jobs = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ type: 'noop', parameters: { i: from + i } }));
 
 it('stores a bulk of several parts once, in order, counted, with one job:added per job', async () => {
   const { m, backend } = await openEngine();
-  const n = BULK_PART * 4 + 321;
+  const n = BULK_THREAD_ROWS + BULK_PART * 4 + 21;
   expect(backend.openBulkInsert(n)).not.toBeNull();
   let added = 0;
   m.on('job:added', () => added++);
@@ -53,45 +57,45 @@ it('stores a bulk of several parts once, in order, counted, with one job:added p
   expect(JSON.parse(rows[n - 1]!.parameters)).toEqual({ i: n - 1 });
   expect((await backend.countByStatus()).counts.pending).toBe(n);
   // The thread's transaction is closed: the next bulk and a single submit go through.
-  await m.submitJobs(jobs(BULK_PART * 2, n));
+  await m.submitJobs(jobs(BULK, n));
   await m.submitJob({ type: 'noop' });
-  expect((await backend.countByStatus()).counts.pending).toBe(n + BULK_PART * 2 + 1);
+  expect((await backend.countByStatus()).counts.pending).toBe(n + BULK + 1);
 });
 
 it('stores nothing when a submission in a late part is invalid, and says which one', async () => {
   const { m, backend } = await openEngine();
-  const batch: unknown[] = jobs(BULK_PART * 3);
-  batch[BULK_PART * 2 + 7] = { type: 'noop', priority: 'SOMETIMES' };
+  const batch: unknown[] = jobs(BULK);
+  batch[LATE] = { type: 'noop', priority: 'SOMETIMES' };
   const err = await rejection(m.submitJobs(batch as never));
   expect(err.code).toBe('VALIDATION');
-  expect(err.message).toContain(`jobs[${BULK_PART * 2 + 7}]`);
+  expect(err.message).toContain(`jobs[${LATE}]`);
   expect(err.message).toContain('priority');
-  const recurring: unknown[] = jobs(BULK_PART * 2);
-  recurring[BULK_PART + 1] = { type: 'noop', schedule: { intervalSeconds: 60 } };
-  expect((await rejection(m.submitJobs(recurring as never))).message).toContain(`jobs[${BULK_PART + 1}]: a recurring schedule is submitted alone`);
+  const recurring: unknown[] = jobs(BULK);
+  recurring[LATE] = { type: 'noop', schedule: { intervalSeconds: 60 } };
+  expect((await rejection(m.submitJobs(recurring as never))).message).toContain(`jobs[${LATE}]: a recurring schedule is submitted alone`);
   expect(backend.database.prepare('SELECT COUNT(*) AS n FROM jobs').get()).toEqual({ n: 0 });
   expect((await backend.countByStatus()).counts.pending).toBe(0);
-  await m.submitJobs(jobs(BULK_PART * 2));
-  expect((await backend.countByStatus()).counts.pending).toBe(BULK_PART * 2);
+  await m.submitJobs(jobs(BULK));
+  expect((await backend.countByStatus()).counts.pending).toBe(BULK);
 });
 
 it('stores nothing when the store refuses a late part (unknown prerequisite), and keeps dependencies of the rest', async () => {
   const { m, backend } = await openEngine();
   const prerequisite = await m.submitJob({ type: 'noop' });
-  const batch: unknown[] = jobs(BULK_PART * 3);
-  batch[BULK_PART * 2 + 5] = { type: 'noop', dependencies: [{ jobId: 'no-such-job', trigger: 'success' }] };
+  const batch: unknown[] = jobs(BULK);
+  batch[LATE] = { type: 'noop', dependencies: [{ jobId: 'no-such-job', trigger: 'success' }] };
   const err = await rejection(m.submitJobs(batch as never));
   expect(err.code).toBe('VALIDATION');
   expect(err.message).toContain('no-such-job');
   expect(backend.database.prepare('SELECT COUNT(*) AS n FROM jobs').get()).toEqual({ n: 1 });
   // A dependent in a late part of a bulk that commits waits for its prerequisite, as a single submit would.
-  const ok: unknown[] = jobs(BULK_PART * 3);
-  ok[BULK_PART * 2 + 5] = { type: 'noop', dependencies: [{ jobId: prerequisite.id, trigger: 'success' }] };
+  const ok: unknown[] = jobs(BULK);
+  ok[LATE] = { type: 'noop', dependencies: [{ jobId: prerequisite.id, trigger: 'success' }] };
   const records = await m.submitJobs(ok as never);
-  expect(records[BULK_PART * 2 + 5]!.status).toBe('waiting');
-  expect((await m.getJob(records[BULK_PART * 2 + 5]!.id))!.status).toBe('waiting');
+  expect(records[LATE]!.status).toBe('waiting');
+  expect((await m.getJob(records[LATE]!.id))!.status).toBe('waiting');
   const counts = (await backend.countByStatus()).counts;
-  expect(counts.pending).toBe(BULK_PART * 3);
+  expect(counts.pending).toBe(BULK);
   expect(counts.waiting).toBe(1);
 });
 
@@ -111,7 +115,7 @@ it('fails as BACKEND_UNAVAILABLE, storing nothing, when another process holds th
   other.exec('BEGIN IMMEDIATE');
   const now = Date.now();
   const parts = [0, 1].map(() => Array.from({ length: BULK_PART }, () => newJob(now)));
-  const bulk = backend.openBulkInsert(BULK_PART * 2)!;
+  const bulk = backend.openBulkInsert(BULK_THREAD_ROWS)!;
   for (const part of parts) bulk.add(part);
   const err = await rejection(bulk.end(true));
   expect(err.code).toBe('BACKEND_UNAVAILABLE');
@@ -119,12 +123,12 @@ it('fails as BACKEND_UNAVAILABLE, storing nothing, when another process holds th
   other.exec('ROLLBACK');
   expect(backend.database.prepare('SELECT COUNT(*) AS n FROM jobs').get()).toEqual({ n: 0 });
   // The same parts again, the lock gone: all stored.
-  const again = backend.openBulkInsert(BULK_PART * 2)!;
+  const again = backend.openBulkInsert(BULK_THREAD_ROWS)!;
   for (const part of parts) again.add(part);
   await again.end(true);
   expect((await backend.countByStatus()).counts.pending).toBe(BULK_PART * 2);
   // Ended without commit: nothing stored.
-  const dropped = backend.openBulkInsert(BULK_PART * 2)!;
+  const dropped = backend.openBulkInsert(BULK_THREAD_ROWS)!;
   dropped.add([newJob(now)]);
   await dropped.end(false);
   expect((await backend.countByStatus()).counts.pending).toBe(BULK_PART * 2);
@@ -132,7 +136,7 @@ it('fails as BACKEND_UNAVAILABLE, storing nothing, when another process holds th
 
 it('inserts at once on the engine connection when the bulk is small, the engine not started or the thread off', async () => {
   const { backend } = await openEngine();
-  expect(backend.openBulkInsert(BULK_PART)).toBeNull();
+  expect(backend.openBulkInsert(BULK_THREAD_ROWS - 1)).toBeNull();
   for (const overrides of [{}, { sqliteStoreThread: false }]) {
     const dir = makeTempDir('jh-bulk-parts-off-');
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -141,9 +145,9 @@ it('inserts at once on the engine connection when the bulk is small, the engine 
     const b = m.backend as SqliteBackend;
     // A client (the CLI submitting a file) does not start a thread for its bulks.
     expect(await b.startStoreThread()).toBe(false);
-    expect(b.openBulkInsert(BULK_PART * 5)).toBeNull();
-    await m.submitJobs(jobs(BULK_PART * 3));
+    expect(b.openBulkInsert(BULK)).toBeNull();
+    await m.submitJobs(jobs(BULK));
     expect(b.usesStoreThread).toBe(false);
-    expect((await b.countByStatus()).counts.pending).toBe(BULK_PART * 3);
+    expect((await b.countByStatus()).counts.pending).toBe(BULK);
   }
 });
