@@ -63,7 +63,6 @@ export interface SqliteBackendOptions {
   storeThread?: boolean;
 }
 
-
 /** The columns a new job row is inserted with; pushJobValues gives their values in this order. */
 const INSERT_COLUMNS = `id, type, queue, parameters, priority, status, max_retries, retry_delay_s, timeout_s, run_at,
   created_at, updated_at, limits, dependencies, schedule_id`;
