@@ -56,11 +56,13 @@ describe.skipIf(!redis.canSpawn)('outcomes on Redis are atomic', () => {
         { kind: 'cancelled', id: 'job-1', attempt: claimed!.attempt, at: now + 5, worker: 'w1', error: { class: 'cancelled', message: 'stop it' }, metrics: {} },
       ],
     });
-    await waitUntil(() => lines.some((l) => /^exec/i.test(l)), 'the EXEC to be monitored', 5000, 20);
+    // The EXEC after the move: another MULTI of the backend (a heartbeat) may be monitored first.
+    const moveAt = () => lines.findIndex((l) => /^zadd \S+:failed \d+ job-1$/i.test(l));
+    await waitUntil(() => moveAt() >= 0 && lines.some((l, i) => i > moveAt() && /^exec$/i.test(l)), 'the EXEC of the move to be monitored', 5000, 20);
 
     // The ZADD into BullMQ's failed set (inside moveToFinished) and the HSET of jh:st=cancelled
     // (inside jhSettle) sit between the same MULTI and EXEC.
-    const move = lines.findIndex((l) => /^zadd \S+:failed \d+ job-1$/i.test(l));
+    const move = moveAt();
     const fields = lines.findIndex((l) => /^hset .*job-1 .*jh:st cancelled/i.test(l));
     expect(move).toBeGreaterThan(-1);
     expect(fields).toBeGreaterThan(move);

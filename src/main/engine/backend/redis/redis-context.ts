@@ -41,6 +41,8 @@ export interface JobSnapshot {
 
 export class RedisContext {
   private readonly queueObjects = new Map<string, Queue>();
+  /** A reload of the scripts in progress: the MULTIs that fail together with NOSCRIPT share it. */
+  private reloading: Promise<void> | null = null;
 
   constructor(
     readonly client: RedisClient & ScriptedClient,
@@ -103,13 +105,19 @@ export class RedisContext {
    * Redis lost its scripts (SCRIPT FLUSH, an evicted script cache) while ioredis believes this
    * connection has them: inside a MULTI the NOSCRIPT error only comes back in EXEC's reply, where
    * ioredis does not reload the script, so every later MULTI would fail the same way. Load every
-   * script of the connection again, on every master; the failed write is retried by its caller
+   * script of the connection again, on every master, once for all the MULTIs that failed together
+   * (a batch of outcomes is several); the failed write is retried by its caller
    * (the dispatcher retries a failed outcome write, a failed claim is claimed again).
    */
-  private async reloadScripts(): Promise<void> {
-    const owner = this.client as unknown as ScriptsOwner;
-    const luas = Object.values(owner.scriptsSet).map((s) => (s as { lua: string }).lua);
-    await Promise.all(this.masters().flatMap((node) => luas.map((lua) => node.script('LOAD', lua))));
+  private reloadScripts(): Promise<void> {
+    this.reloading ??= (async () => {
+      const owner = this.client as unknown as ScriptsOwner;
+      const luas = Object.values(owner.scriptsSet).map((s) => (s as { lua: string }).lua);
+      await Promise.all(this.masters().flatMap((node) => luas.map((lua) => node.script('LOAD', lua))));
+    })().finally(() => {
+      this.reloading = null;
+    });
+    return this.reloading;
   }
 
   /** The connection of each master: the client itself on a single node, each master of a cluster. */
