@@ -60,7 +60,6 @@ export type ClaimRow = Pick<JobRow, (typeof CLAIM_FIELDS)[number]>;
 
 /** A claim's row as values in CLAIM_FIELDS order (better-sqlite3 raw mode: no keys to build, send or parse). */
 export type RawClaimRow = unknown[];
-export const RAW_CLAIM_QUEUE = CLAIM_FIELDS.indexOf('queue');
 
 export function claimRowFromRaw(raw: RawClaimRow): ClaimRow {
   const row: Record<string, unknown> = {};

@@ -32,7 +32,6 @@ import type {
 } from '../queue-backend';
 import {
   CLAIM_COLUMNS,
-  RAW_CLAIM_QUEUE,
   claimRowFromRaw,
   rowToClaimed,
   rowToJob,
@@ -109,8 +108,11 @@ function pushJobValues(args: unknown[], j: NewJob, counts: CountTally): void {
  * store thread then only runs statements (sqlite-store-thread.ts).
  */
 export interface StoreWriteBatch {
-  /** One argument list per completed job, in the `completed` statement's order: at, at, worker, result JSON, metrics JSON, id, attempt. */
-  completed: unknown[][];
+  /**
+   * The completed jobs as JSON text, one `[at, worker, result JSON, metrics JSON, id, attempt]`
+   * array each (null: none), read by the `completed` statement itself through json_each.
+   */
+  completed: string | null;
   /** The other outcomes (failed, retrying, cancelled, released), as given. */
   other: JobOutcome[];
   /** Jobs that finished (completed, failed, cancelled) and the latest finish time: their dependents are resolved in the same commit. */
@@ -121,7 +123,8 @@ export interface StoreWriteBatch {
 }
 
 export function encodeWriteBatch(b: WriteBatch): StoreWriteBatch {
-  const out: StoreWriteBatch = { completed: [], other: [], finished: [], finishedAt: 0, progress: b.progress ?? [], logs: b.logs ?? [] };
+  const out: StoreWriteBatch = { completed: null, other: [], finished: [], finishedAt: 0, progress: b.progress ?? [], logs: b.logs ?? [] };
+  const completed: unknown[][] = [];
   for (const o of b.outcomes ?? []) {
     if (o.kind === 'completed' || o.kind === 'failed' || o.kind === 'cancelled') {
       out.finished.push(o.id);
@@ -129,13 +132,28 @@ export function encodeWriteBatch(b: WriteBatch): StoreWriteBatch {
     }
     if (o.kind === 'completed') {
       const result = o.result === undefined ? null : JSON.stringify(o.result);
-      out.completed.push([o.at, o.at, o.worker, result, JSON.stringify(o.metrics), o.id, o.attempt]);
+      completed.push([o.at, o.worker, result, JSON.stringify(o.metrics), o.id, o.attempt]);
     } else {
       out.other.push(o);
     }
   }
+  if (completed.length) out.completed = JSON.stringify(completed);
   return out;
 }
+
+/**
+ * The hot completion: a write batch's completed jobs in one statement, read from the JSON text of
+ * StoreWriteBatch.completed by SQLite itself (no parse and no bindings per row on the store
+ * thread). `+status` keeps the planner on the id index inside the json_each loop (with the status
+ * index it walks every running job per element: ~7x slower); tests/integration/sqlite/
+ * store-statements-plan.test.ts checks the plan. Returns the queue of each job it completed.
+ */
+export const COMPLETED_SQL = `UPDATE jobs SET status = 'completed', progress = 100, finished_at = c.value ->> 0, updated_at = c.value ->> 0,
+    worker = c.value ->> 1, result = c.value ->> 2, metrics = c.value ->> 3, error_class = NULL, error_message = NULL,
+    error_stack = NULL, error_code = NULL, cancel_requested = 0
+  FROM json_each(?) AS c
+  WHERE jobs.id = c.value ->> 4 AND +jobs.status = 'running' AND jobs.attempts = c.value ->> 5
+  RETURNING jobs.queue`;
 
 /** What the status-changing statements return: the queue whose counts they change (job-counts.ts). */
 interface QueueRow {
@@ -174,7 +192,7 @@ export class SqliteBackend implements QueueBackend, StoreOpServer {
   private counts!: JobCounts;
   private tx!: {
     insert: Database.Transaction<(list: NewJob[]) => DependencyEffects | null>;
-    claim: Database.Transaction<(stmt: Database.Statement, req: ClaimRequest) => RawClaimRow[]>;
+    claim: Database.Transaction<(stmt: Database.Statement, req: ClaimRequest) => string>;
     write: Database.Transaction<(b: StoreWriteBatch) => DependencyEffects | null>;
   };
   private scheduleStore!: SqliteScheduleStore;
@@ -424,11 +442,7 @@ export class SqliteBackend implements QueueBackend, StoreOpServer {
         SELECT id, attempts, COALESCE(started_at, @at), @at, @worker, @outcome, @errorClass, @errorMessage, @errorStack,
           @at - COALESCE(started_at, @at)
         FROM jobs WHERE id = @id AND status = 'running' AND attempts = @attempt`),
-      // The hot completion, with positional parameters: at, at, worker, result, metrics, id, attempt.
-      completed: db.prepare(`UPDATE jobs SET status = 'completed', progress = 100, finished_at = ?, updated_at = ?,
-          worker = ?, result = ?, metrics = ?, error_class = NULL, error_message = NULL,
-          error_stack = NULL, error_code = NULL, cancel_requested = 0
-        WHERE id = ? AND status = 'running' AND attempts = ? RETURNING queue`),
+      completed: db.prepare(COMPLETED_SQL).pluck(),
       finished: db.prepare(`UPDATE jobs SET status = @status, finished_at = @at, updated_at = @at, worker = @worker,
           metrics = @metrics, error_class = @errorClass, error_message = @errorMessage, error_stack = @errorStack,
           error_code = @errorCode, cancel_requested = 0
@@ -569,11 +583,13 @@ export class SqliteBackend implements QueueBackend, StoreOpServer {
       }
       // INDEXED BY: walk the runnable index in claim order. Left to itself the planner may pick
       // jobs_status and sort every pending job on each claim (measured: 3x slower at 50k, worse beyond).
+      // Each row comes back as its queue (for job_counts) and its CLAIM_FIELDS as JSON text, which
+      // SQLite writes faster than this thread would stringify the values (claimRows).
       stmt = this.db.prepare(`UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = @now,
           updated_at = @now, engine_id = @engineId, worker = @worker, progress = 0, progress_message = NULL
         WHERE seq IN (SELECT seq FROM jobs INDEXED BY jobs_runnable WHERE status = 'pending'${filters.map((f) => ` AND ${f}`).join('')}
           ORDER BY priority DESC, seq LIMIT @limit)
-        RETURNING ${CLAIM_COLUMNS}`).raw(true);
+        RETURNING queue, json_array(${CLAIM_COLUMNS})`).raw(true);
       if (this.claimStatements.size > 64) this.claimStatements.clear();
       this.claimStatements.set(key, stmt);
     }
@@ -582,8 +598,8 @@ export class SqliteBackend implements QueueBackend, StoreOpServer {
 
   async claimJobs(req: ClaimRequest): Promise<ClaimedJob[]> {
     if (req.limit <= 0) return [];
-    // The thread sends the rows as raw values; making jobs of them is done here, off its time.
-    const raw = await this.storeOp('claim', req, Math.min(req.limit, this.lastClaimRows));
+    // The thread sends the rows as JSON text; making jobs of them is done here, off its time.
+    const raw = JSON.parse(await this.storeOp('claim', req, Math.min(req.limit, this.lastClaimRows))) as RawClaimRow[];
     this.lastClaimRows = raw.length;
     const rows = raw.map(claimRowFromRaw);
     // RETURNING does not promise an order: restore claim order.
@@ -591,13 +607,21 @@ export class SqliteBackend implements QueueBackend, StoreOpServer {
     return rows.map(rowToClaimed);
   }
 
-  /** One claim statement's rows (inside its transaction), counted as moved from pending to running. */
-  private claimRows(stmt: Database.Statement, req: ClaimRequest): RawClaimRow[] {
-    const claimed = stmt.all({ now: req.now, engineId: req.engineId, worker: req.worker, limit: req.limit }) as RawClaimRow[];
+  /**
+   * One claim statement's rows (inside its transaction), counted as moved from pending to running:
+   * a JSON array of RawClaimRows.
+   */
+  private claimRows(stmt: Database.Statement, req: ClaimRequest): string {
+    const claimed = stmt.all({ now: req.now, engineId: req.engineId, worker: req.worker, limit: req.limit }) as Array<[string, string]>;
     const counts = this.counts.tally();
-    for (const r of claimed) counts.move(r[RAW_CLAIM_QUEUE] as string, 'pending', 'running');
+    const rows = new Array<string>(claimed.length);
+    for (let i = 0; i < claimed.length; i++) {
+      const [queue, row] = claimed[i]!;
+      counts.move(queue, 'pending', 'running');
+      rows[i] = row;
+    }
     counts.apply();
-    return claimed;
+    return `[${rows.join(',')}]`;
   }
 
   async promoteDueJobs(now: number): Promise<number> {
@@ -620,19 +644,15 @@ export class SqliteBackend implements QueueBackend, StoreOpServer {
   }
 
   async write(batch: WriteBatch): Promise<void> {
-    const encoded = encodeWriteBatch(batch);
-    const rows = encoded.completed.length + encoded.other.length + encoded.progress.length + encoded.logs.length;
-    this.deps.announce(await this.storeOp('write', encoded, rows));
+    const rows = (batch.outcomes?.length ?? 0) + (batch.progress?.length ?? 0) + (batch.logs?.length ?? 0);
+    this.deps.announce(await this.storeOp('write', encodeWriteBatch(batch), rows));
   }
 
   /** The rows of a write batch (inside its transaction): outcomes, progress, logs, then dependents. */
   private writeRows(b: StoreWriteBatch): DependencyEffects | null {
     const s = this.stmts;
     const counts = this.counts.tally();
-    for (const args of b.completed) {
-      const row = s.completed.get(args) as QueueRow | undefined;
-      if (row) counts.move(row.queue, 'running', 'completed');
-    }
+    if (b.completed) for (const queue of s.completed.all(b.completed) as string[]) counts.move(queue, 'running', 'completed');
     for (const o of b.other) {
       if (o.kind === 'completed') continue; // in b.completed
       if (o.kind === 'released') {

@@ -24,12 +24,12 @@ import { resolveMainEntry } from '../../entry-path';
 import type { DependencyEffects } from '../../dependencies/dependency-types';
 import type { ClaimRequest, NewJob } from '../queue-backend';
 import type { SqliteBackendOptions, StoreWriteBatch } from './sqlite-backend';
-import type { RawClaimRow } from './job-row';
 
 /** What the thread does: request → reply. */
 export interface StoreOps {
   insert: { request: NewJob[]; reply: DependencyEffects | null };
-  claim: { request: ClaimRequest; reply: RawClaimRow[] };
+  /** The claimed rows as JSON text, built by SQLite (SqliteBackend.claimRows). */
+  claim: { request: ClaimRequest; reply: string };
   write: { request: StoreWriteBatch; reply: DependencyEffects | null };
   /** A part of a bulk insert (BulkInsert): the first opens its transaction. Sent without a reply. */
   bulkPart: { request: NewJob[]; reply: null };
@@ -48,11 +48,12 @@ export interface StoreThreadData extends SqliteBackendOptions {
  * Requests and replies cross as JSON text: measured with 200 claimed rows or outcomes, a string
  * crosses a MessagePort two to three times cheaper than the same objects cloned, and the thread's
  * time is what bounds the drain. Everything sent is JSON data already (rows, outcomes whose
- * results came from the worker processes as JSON).
+ * results came from the worker processes as JSON). A reply that is a string is JSON text already
+ * (the claim's rows, which SQLite writes as JSON) and crosses as it is, for the caller to parse.
  */
 /** `id` 0: a request without a reply (a bulk part). */
 type ToThread = { id: number; op: StoreOp; json: string } | { id: number; op: 'stop' };
-type FromThread = { ready: true } | { ready: false; error: string } | { id: number; json?: string; error?: WireError };
+type FromThread = { ready: true } | { ready: false; error: string } | { id: number; json?: string; text?: string; error?: WireError };
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -75,7 +76,7 @@ export class StoreThread {
       if (!p) return;
       this.pending.delete(m.id);
       if (m.error) p.reject(AppError.fromWire(m.error));
-      else p.resolve(m.json === undefined ? undefined : JSON.parse(m.json));
+      else p.resolve(m.text ?? (m.json === undefined ? undefined : JSON.parse(m.json)));
     });
     const ended = (reason: string) => {
       if (this.stopped) return;
@@ -194,7 +195,7 @@ export async function serveStoreThread(port: MessagePort, open: () => Promise<St
     }
     try {
       const reply = server.serveStoreOp(m.op, JSON.parse(m.json));
-      if (m.id) port.postMessage({ id: m.id, json: JSON.stringify(reply) } satisfies FromThread);
+      if (m.id) port.postMessage((typeof reply === 'string' ? { id: m.id, text: reply } : { id: m.id, json: JSON.stringify(reply) }) satisfies FromThread);
     } catch (err) {
       if (m.id) port.postMessage({ id: m.id, error: toAppError(err).toWire() } satisfies FromThread);
     }
