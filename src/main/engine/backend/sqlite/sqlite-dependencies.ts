@@ -96,7 +96,7 @@ export class SqliteDependencies implements DependencyStore {
    * cascading within the batch). Throws VALIDATION for an unknown prerequisite (the caller's
    * transaction rolls back: nothing is written).
    */
-  insertEdges(jobs: readonly NewJob[], now: number): DependencyEffects {
+  insertEdges(jobs: ReadonlyArray<Pick<NewJob, 'id' | 'dependencies'>>, now: number): DependencyEffects {
     const effects = noEffects();
     const verdicts = new Map<string, Array<{ on: string; trigger: DependencyTrigger; state: EdgeState; status: JobStatus | null }>>();
     for (const j of jobs) {

@@ -31,8 +31,8 @@ export interface StoreOps {
   /** The claimed rows as JSON text, built by SQLite (SqliteBackend.claimRows). */
   claim: { request: ClaimRequest; reply: string };
   write: { request: StoreWriteBatch; reply: DependencyEffects | null };
-  /** A part of a bulk insert (BulkInsert): the first opens its transaction. Sent without a reply. */
-  bulkPart: { request: NewJob[]; reply: null };
+  /** A part of a bulk insert (BulkInsert), its rows as encodeJobRows gives them: the first opens its transaction. Sent without a reply. */
+  bulkPart: { request: unknown[]; reply: null };
   /** The end of a bulk insert: commit (or roll back) its transaction; a part's failure comes back here. */
   bulkEnd: { request: { commit: boolean }; reply: DependencyEffects | null };
 }
