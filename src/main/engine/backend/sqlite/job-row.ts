@@ -58,7 +58,7 @@ export const CLAIM_COLUMNS = CLAIM_FIELDS.join(', ');
 
 export type ClaimRow = Pick<JobRow, (typeof CLAIM_FIELDS)[number]>;
 
-/** A claim's row as values in CLAIM_FIELDS order (better-sqlite3 raw mode: no keys to build, send or parse). */
+/** A claim's row as values in CLAIM_FIELDS order (a JSON array written by SQLite, SqliteBackend.claimRows): no keys to build, send or parse. */
 export type RawClaimRow = unknown[];
 
 export function claimRowFromRaw(raw: RawClaimRow): ClaimRow {

@@ -162,7 +162,7 @@ export function encodeWriteBatch(b: WriteBatch): StoreWriteBatch {
  * StoreWriteBatch.completed by SQLite itself (no parse and no bindings per row on the store
  * thread). `+status` keeps the planner on the id index inside the json_each loop (with the status
  * index it walks every running job per element: ~7x slower); tests/integration/sqlite/
- * store-statements-plan.test.ts checks the plan. Returns the queue of each job it completed.
+ * store-statements.test.ts checks the plan. Returns the queue of each job it completed.
  */
 export const COMPLETED_SQL = `UPDATE jobs SET status = 'completed', progress = 100, finished_at = c.value ->> 0, updated_at = c.value ->> 0,
     worker = c.value ->> 1, result = c.value ->> 2, metrics = c.value ->> 3, error_class = NULL, error_message = NULL,
