@@ -1,4 +1,5 @@
-import { tmpdir } from 'node:os';
+import { tmpdir, totalmem } from 'node:os';
+import si from 'systeminformation';
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../../../src/main/engine/governor';
 import { HostMonitor, systemHostSampler, type HostSample, type HostSampler } from '../../../src/main/engine/monitor';
@@ -87,16 +88,16 @@ describe('HostMonitor (scripted samples, manual clock)', () => {
   });
 });
 
-describe('HostMonitor with systeminformation', () => {
+describe('HostMonitor with the real host sampler (/proc on Linux, systeminformation elsewhere)', () => {
   it('reads real figures, and one CPU+memory sample is cheap', async () => {
     const sampler = systemHostSampler();
     const diskStart = performance.now();
     await sampler.readDisk(tmpdir());
     const diskMs = performance.now() - diskStart;
     const monitor = new HostMonitor({ dataDir: tmpdir() });
-    // The first sample includes the disk read and systeminformation's first currentLoad, which
-    // waits ~0.5 s to measure an interval. Later ones are spaced like real ticks (systeminformation
-    // returns a cached load for calls closer than ~200 ms, which would understate the cost).
+    // The first sample includes the disk read and the first CPU reading, which waits ~0.5 s to
+    // measure an interval. Later ones are spaced like real ticks (readings closer than 200 ms
+    // repeat the previous figure, which would understate the cost).
     const first = await monitor.sampleNow();
     const costs: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -105,7 +106,7 @@ describe('HostMonitor with systeminformation', () => {
     }
     costs.sort((a, b) => a - b);
     console.log(
-      `[host-monitor] disk read (fsSize) ${diskMs.toFixed(1)} ms; first sample with disk ${first.costMs.toFixed(1)} ms; CPU+memory sample median ${costs[2]!.toFixed(1)} ms (min ${costs[0]!.toFixed(1)}, max ${costs[4]!.toFixed(1)}); cpu ${first.cpuPercent.toFixed(0)}%, memory ${first.memoryPercent.toFixed(0)}%, disk free ${((first.diskFreeBytes ?? 0) / 2 ** 30).toFixed(1)} GiB on ${first.diskMount}`,
+      `[host-monitor] disk read ${diskMs.toFixed(1)} ms; first sample with disk ${first.costMs.toFixed(1)} ms; CPU+memory sample median ${costs[2]!.toFixed(1)} ms (min ${costs[0]!.toFixed(1)}, max ${costs[4]!.toFixed(1)}); cpu ${first.cpuPercent.toFixed(0)}%, memory ${first.memoryPercent.toFixed(0)}%, disk free ${((first.diskFreeBytes ?? 0) / 2 ** 30).toFixed(1)} GiB on ${first.diskMount}`,
     );
     expect(first.cpuPercent).toBeGreaterThanOrEqual(0);
     expect(first.cpuPercent).toBeLessThanOrEqual(100);
@@ -114,6 +115,19 @@ describe('HostMonitor with systeminformation', () => {
     expect(first.memoryTotalBytes).toBeGreaterThan(first.memoryActiveBytes);
     expect(first.diskFreeBytes).toBeGreaterThan(0);
     expect(first.diskMount).not.toBeNull();
+  });
+
+  it.runIf(process.platform === 'linux')('reads on Linux what systeminformation reads: total memory, the mount and size of a disk', async () => {
+    const sampler = systemHostSampler();
+    const mem = await sampler.readCpuMemory();
+    expect(mem.memoryTotalBytes).toBe(totalmem());
+    expect(mem.memoryTotalBytes).toBe((await si.mem()).total);
+    const disk = await sampler.readDisk(tmpdir());
+    const df = (await si.fsSize()).find((f) => f.mount === disk?.mount);
+    expect(df, `systeminformation lists the mount ${disk?.mount}`).toBeDefined();
+    expect(disk!.totalBytes).toBe(df!.size);
+    // Free space moves while tests write: within 1 % of the disk.
+    expect(Math.abs(disk!.freeBytes - df!.available)).toBeLessThan(df!.size / 100);
   });
 
   it('finds the mount of a directory that does not exist yet', async () => {

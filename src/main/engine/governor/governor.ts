@@ -162,14 +162,14 @@ export class Governor implements DispatchGovernor {
     return true;
   }
 
-  // Runs once per job: no allocation, and no work for what the job never had (samples, throttle).
+  // Runs once per job: no allocation (anyAtLimit instead of a capacity() report).
   finished(jobId: string): void {
     const wasHeld = this.limits.anyAtLimit();
     const freed = this.limits.finishedId(jobId);
-    const wasThrottled = this.throttledJobs.size > 0 && this.throttledJobs.delete(jobId);
+    const wasThrottled = this.throttledJobs.delete(jobId);
     this.jobWorker.delete(jobId);
     this.tracker.forget(jobId);
-    if (this.cpu.size > 0) this.cpu.delete(jobId);
+    this.cpu.delete(jobId);
     if ((freed && wasHeld) || wasThrottled) this.o.onEase();
   }
 
@@ -188,7 +188,7 @@ export class Governor implements DispatchGovernor {
 
   metricsOf(jobId: string): Partial<JobMetrics> {
     const peak = this.tracker.peakMemoryMb(jobId);
-    const c = this.cpu.size > 0 ? this.cpu.get(jobId) : undefined;
+    const c = this.cpu.get(jobId);
     // Most jobs end before their first resource sample: share one empty (frozen) answer.
     if (peak === null && !(c && c.count > 0)) return NO_METRICS;
     const out: Partial<JobMetrics> = {};

@@ -183,14 +183,12 @@ export class ResourceTracker {
 
   /** Peak resident memory recorded for the job since its first sample, MB (for JobMetrics), or null. */
   peakMemoryMb(jobId: string): number | null {
-    if (this.peaks.size === 0) return null; // nothing sampled: skip the lookup (asked once per job)
     const peak = this.peaks.get(jobId);
     return peak === undefined ? null : round1(peak / MB);
   }
 
   /** Drops a finished job's samples. */
   forget(jobId: string): void {
-    if (this.series.size === 0 && this.peaks.size === 0) return; // called for every job, sampled or not
     this.series.delete(jobId);
     this.peaks.delete(jobId);
   }

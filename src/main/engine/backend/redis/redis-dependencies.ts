@@ -39,7 +39,6 @@ interface Todo {
   at: number;
 }
 
-
 /** A left-over decision older than this is applied by the promotion pass. */
 const LEFTOVER_MS = 5000;
 

@@ -39,7 +39,6 @@ interface EdgeRow {
   other_status: JobStatus | null;
 }
 
-
 export class SqliteDependencies implements DependencyStore {
   private readonly effectListeners = new EffectsListeners();
   private readonly s: Record<string, Statement>;
