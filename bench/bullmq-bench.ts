@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Queue, Worker } from 'bullmq';
+import IORedis from 'ioredis';
 import { RedisBackend } from '../src/main/engine/backend/redis/redis-backend';
 import { loadConfig } from '../src/main/engine/config';
 import { JobManager } from '../src/main/engine/manager';
@@ -25,6 +26,8 @@ export interface BullmqBenchOptions {
 }
 
 export const BULLMQ_IN_PROCESS = 'BullMQ in-process';
+/** The name of the in-process drain row of `n` jobs: the peer of JobHandle's drains. */
+export const bullmqInProcessDrain = (n: number) => `drain no-op, 1 process, concurrency 100 (${n} jobs)`;
 const BULLMQ_SANDBOXED = 'BullMQ sandboxed';
 
 function connection(url: string) {
@@ -33,6 +36,26 @@ function connection(url: string) {
 }
 
 const prefix = () => `jhbench-${randomBytes(4).toString('hex')}`;
+
+/** A drain's rate and the CPU the Redis server spent on it per job (INFO cpu: user + sys). */
+interface Drained {
+  rate: number;
+  redisCpuUsPerJob: number;
+}
+
+/** Time `run` (which resolves when `n` jobs are done) and read the Redis server's CPU around it. */
+async function timeDrain(admin: IORedis, n: number, run: () => Promise<void>): Promise<Drained> {
+  const cpu = async () => {
+    const info = await admin.info('cpu');
+    const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? NaN);
+    return field('used_cpu_user') + field('used_cpu_sys');
+  };
+  const cpuBefore = await cpu();
+  const started = performance.now();
+  await run();
+  const rate = n / ((performance.now() - started) / 1000);
+  return { rate, redisCpuUsPerJob: ((await cpu()) - cpuBefore) * 1e6 / n };
+}
 
 async function reachable(url: string): Promise<boolean> {
   const b = new RedisBackend({ url, prefix: 'jhbench-probe', timeoutMs: 2000 });
@@ -47,34 +70,30 @@ async function reachable(url: string): Promise<boolean> {
 }
 
 /** Plain BullMQ: pre-load `n` jobs, then time one Worker (in-process or sandboxed) draining them. */
-async function bullmqDrain(url: string, n: number, processor: 'in-process' | 'sandboxed', concurrency: number): Promise<number> {
+async function bullmqDrain(admin: IORedis, url: string, n: number, processor: 'in-process' | 'sandboxed', concurrency: number): Promise<Drained> {
   const p = prefix();
   const queue = new Queue('bench', { connection: connection(url), prefix: p });
   for (let b = 0; b < n; b += 5000) {
     await queue.addBulk(Array.from({ length: Math.min(5000, n - b) }, (_, i) => ({ name: 'noop', data: { i: b + i }, opts: { removeOnComplete: true } })));
   }
   let done = 0;
-  let resolveDone!: () => void;
-  const finished = new Promise<void>((r) => (resolveDone = r));
-  const started = performance.now();
-  const worker = new Worker('bench', processor === 'in-process' ? async () => null : SANDBOXED, {
-    connection: connection(url),
-    prefix: p,
-    concurrency,
+  let worker!: Worker;
+  const drained = await timeDrain(admin, n, async () => {
+    await new Promise<void>((resolve) => {
+      worker = new Worker('bench', processor === 'in-process' ? async () => null : SANDBOXED, { connection: connection(url), prefix: p, concurrency });
+      worker.on('completed', () => {
+        if (++done === n) resolve();
+      });
+    });
   });
-  worker.on('completed', () => {
-    if (++done === n) resolveDone();
-  });
-  await finished;
-  const rate = n / ((performance.now() - started) / 1000);
   await worker.close();
   await queue.obliterate({ force: true });
   await queue.close();
-  return rate;
+  return drained;
 }
 
 /** JobHandle on Redis: pre-load `n` jobs, start the engine (its worker processes), time the drain. */
-async function jobhandleDrain(url: string, o: BullmqBenchOptions, n: number): Promise<number> {
+async function jobhandleDrain(admin: IORedis, url: string, o: BullmqBenchOptions, n: number): Promise<Drained> {
   const t = tempDir('redis-drain');
   const config = loadConfig({
     env: {},
@@ -98,15 +117,13 @@ async function jobhandleDrain(url: string, o: BullmqBenchOptions, n: number): Pr
     }),
   );
   m.on('job:failed', (e) => console.error('bench job failed', e.error));
-  await m.start();
-  const started = performance.now();
-  await finished;
-  const rate = n / ((performance.now() - started) / 1000);
+  await m.start(); // workers spawn before the first claim: count from here
+  const drained = await timeDrain(admin, n, () => finished);
   await m.stop();
   await (m.backend as RedisBackend).removeAllData();
   await m.close();
   t.cleanup();
-  return rate;
+  return drained;
 }
 
 /** The rows; every one is 'skipped' (value null) when Redis is not reachable. */
@@ -116,7 +133,7 @@ export async function bullmqBench(o: BullmqBenchOptions): Promise<BenchRow[]> {
   const n = o.jobs;
   const nSandboxed = Math.min(o.jobs, 20_000);
   const names = {
-    inProcess: `drain no-op, 1 process, concurrency 100 (${n} jobs)`,
+    inProcess: bullmqInProcessDrain(n),
     sandboxed: `drain no-op, ${o.workers} sandboxed processes (${nSandboxed} jobs)`,
     jobhandle: `drain no-op, ${o.workers} worker processes (${n} jobs)`,
   };
@@ -125,17 +142,33 @@ export async function bullmqBench(o: BullmqBenchOptions): Promise<BenchRow[]> {
     return [
       { group: BULLMQ_IN_PROCESS, name: names.inProcess, value: null, unit: 'jobs/s', note },
       { group: BULLMQ_SANDBOXED, name: names.sandboxed, value: null, unit: 'jobs/s', note },
-      { group: 'JobHandle Redis', name: names.jobhandle, value: null, unit: 'jobs/s', peer: BULLMQ_IN_PROCESS, note },
+      { group: 'JobHandle Redis', name: names.jobhandle, value: null, unit: 'jobs/s', peer: BULLMQ_IN_PROCESS, peerName: names.inProcess, note },
       { group: 'JobHandle Redis', name: `${names.jobhandle} vs sandboxed`, value: null, unit: 'jobs/s', peer: BULLMQ_SANDBOXED, note },
     ];
   }
-  const inProcess = await bullmqDrain(url, n, 'in-process', 100);
-  const sandboxed = await bullmqDrain(url, nSandboxed, 'sandboxed', o.workers);
-  const jobhandle = await jobhandleDrain(url, o, n);
-  return [
-    { group: BULLMQ_IN_PROCESS, name: names.inProcess, value: inProcess, unit: 'jobs/s' },
-    { group: BULLMQ_SANDBOXED, name: names.sandboxed, value: sandboxed, unit: 'jobs/s' },
-    { group: 'JobHandle Redis', name: names.jobhandle, value: jobhandle, unit: 'jobs/s', peer: BULLMQ_IN_PROCESS },
-    { group: 'JobHandle Redis', name: `${names.jobhandle} vs sandboxed`, value: jobhandle, unit: 'jobs/s', peer: BULLMQ_SANDBOXED },
-  ];
+  // Read-only: INFO cpu around each drain.
+  const admin = new IORedis(url, { maxRetriesPerRequest: 1 });
+  try {
+    const inProcess = await bullmqDrain(admin, url, n, 'in-process', 100);
+    const sandboxed = await bullmqDrain(admin, url, nSandboxed, 'sandboxed', o.workers);
+    const jobhandle = await jobhandleDrain(admin, url, o, n);
+    const redisCpu = 'the Redis server: CPU per job';
+    return [
+      { group: BULLMQ_IN_PROCESS, name: names.inProcess, value: inProcess.rate, unit: 'jobs/s' },
+      { group: BULLMQ_IN_PROCESS, name: `${names.inProcess}: ${redisCpu}`, value: inProcess.redisCpuUsPerJob, unit: 'µs' },
+      { group: BULLMQ_SANDBOXED, name: names.sandboxed, value: sandboxed.rate, unit: 'jobs/s' },
+      { group: 'JobHandle Redis', name: names.jobhandle, value: jobhandle.rate, unit: 'jobs/s', peer: BULLMQ_IN_PROCESS, peerName: names.inProcess },
+      { group: 'JobHandle Redis', name: `${names.jobhandle} vs sandboxed`, value: jobhandle.rate, unit: 'jobs/s', peer: BULLMQ_SANDBOXED },
+      {
+        group: 'JobHandle Redis',
+        name: `${names.jobhandle}: ${redisCpu}`,
+        value: jobhandle.redisCpuUsPerJob,
+        unit: 'µs',
+        peer: BULLMQ_IN_PROCESS,
+        peerName: `${names.inProcess}: ${redisCpu}`,
+      },
+    ];
+  } finally {
+    admin.disconnect();
+  }
 }

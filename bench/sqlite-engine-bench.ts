@@ -10,6 +10,7 @@ import { JobManager } from '../src/main/engine/manager';
 import type { SqliteBackend } from '../src/main/engine/backend/sqlite/sqlite-backend';
 import { percentile, sleep, tempDir, threadCpuMs, type BenchRow } from './bench-util';
 import { BULLMQ_SUBMIT } from './bullmq-submit-bench';
+import { BULLMQ_IN_PROCESS, bullmqInProcessDrain } from './bullmq-bench';
 
 const NOOP = fileURLToPath(new URL('./handlers/noop.mjs', import.meta.url));
 
@@ -168,7 +169,7 @@ export async function sqliteDrainBench(o: DrainOptions): Promise<BenchRow[]> {
   for (const storeThread of [true, false]) {
     const d = await drain(o, storeThread);
     const name = `drain no-op, ${o.workers} worker processes${storeThread ? '' : ', store thread off'}`;
-    rows.push({ group, name, value: d.rate, unit: 'jobs/s', peer: 'BullMQ in-process' });
+    rows.push({ group, name, value: d.rate, unit: 'jobs/s', peer: BULLMQ_IN_PROCESS, peerName: bullmqInProcessDrain(o.jobs) });
     rows.push({
       group,
       name: `${name}: event-loop CPU per job`,

@@ -194,6 +194,12 @@ export interface QueueBackend {
   nextRunAt(): Promise<number | null>;
   /** Persist outcomes, progress and log lines in one commit. */
   write(batch: WriteBatch): Promise<void>;
+  /**
+   * Two write calls may be in flight at once, each atomic on its own, when no job is in both
+   * (true for Redis). The dispatcher then sends a batch while the one before is still on its way,
+   * so that the store works on one while the engine builds the next.
+   */
+  readonly overlappingWrites?: boolean;
   /** Trim a job's log to its last `keep` lines. */
   trimLogs(jobId: string, keep: number): Promise<void>;
 

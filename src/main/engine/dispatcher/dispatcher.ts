@@ -4,7 +4,8 @@
  * - Claims are batched to the free capacity of each worker (one claim statement per worker).
  * - Outcomes, progress and log lines are buffered and written in one group commit per
  *   event-loop turn; events leave after the commit, so a listener never sees a state the store
- *   does not have.
+ *   does not have. One write is in flight at a time, or two on a backend with overlappingWrites
+ *   when they share no job (a job's progress and its outcome are never reordered).
  * - One DeadlineTimer carries every job timeout, another every kill-after-grace (both keyed by job
  *   id); one timer wakes delayed jobs.
  * - A job's abort reason (cancel, timeout, shutdown) decides its outcome, whatever the handler
@@ -56,6 +57,8 @@ export interface DispatcherOptions {
 }
 
 const RETRY_WRITE_MS = 1000;
+/** The jobs of a write when only one is in flight at a time: nothing to compare. */
+const NO_JOBS: ReadonlySet<string> = new Set();
 
 /** A claim sent for a worker, its jobs not started yet. */
 interface ClaimInFlight {
@@ -78,7 +81,8 @@ export class Dispatcher {
   private logs: LogEntry[] = [];
   private toTrim: string[] = [];
   private flushScheduled = false;
-  private flushing: Promise<void> | null = null;
+  /** Writes in flight, each with the ids of the jobs it carries. */
+  private readonly writes = new Map<Promise<void>, ReadonlySet<string>>();
   private writeRetryTimer: NodeJS.Timeout | null = null;
   private pumpScheduled = false;
   private pumping = false;
@@ -445,10 +449,19 @@ export class Dispatcher {
     });
   }
 
-  /** Write everything buffered in one commit, then announce it. Resolves when written. */
+  /**
+   * Write everything buffered in one commit, then announce it. Resolves when it and every write
+   * before it are written. A write starts when the backend has room for it (one in flight, two
+   * with overlappingWrites) and none of its jobs is in a write in flight.
+   */
   async flush(): Promise<void> {
-    while (this.flushing) await this.flushing;
-    if (!this.outcomes.length && !this.progress.size && !this.logs.length) return;
+    const room = this.o.backend.overlappingWrites ? 2 : 1;
+    while (this.writes.size >= room || (this.writes.size > 0 && this.sharesJobInFlight())) await Promise.race(this.writes.keys());
+    if (!this.outcomes.length && !this.progress.size && !this.logs.length) {
+      await Promise.all(this.writes.keys());
+      return;
+    }
+    const jobs = room > 1 ? this.bufferedJobIds() : NO_JOBS;
     const outcomes = this.outcomes;
     const progress = [...this.progress.values()];
     const logs = this.logs;
@@ -457,7 +470,7 @@ export class Dispatcher {
     this.progress.clear();
     this.logs = [];
     this.toTrim = [];
-    this.flushing = (async () => {
+    const write = (async () => {
       try {
         await this.o.backend.write({ outcomes: outcomes.map((s) => s.outcome), progress, logs });
       } catch (err) {
@@ -467,21 +480,37 @@ export class Dispatcher {
         this.logs = logs.concat(this.logs);
         this.toTrim = trim.concat(this.toTrim);
         this.reportError(err);
-        this.writeRetryTimer = setTimeout(() => {
+        this.writeRetryTimer ??= setTimeout(() => {
           this.writeRetryTimer = null;
           this.scheduleFlush();
-        }, RETRY_WRITE_MS);
-        this.writeRetryTimer.unref();
+        }, RETRY_WRITE_MS).unref();
         return;
       }
       for (const id of new Set(trim)) await this.o.backend.trimLogs(id, this.o.maxLogLines).catch(() => undefined);
       this.announce(outcomes);
     })();
+    this.writes.set(write, jobs);
     try {
-      await this.flushing;
+      await write;
     } finally {
-      this.flushing = null;
+      this.writes.delete(write);
     }
+    await Promise.all(this.writes.keys());
+  }
+
+  /** The jobs of what is buffered (outcomes, progress, log lines). */
+  private bufferedJobIds(): Set<string> {
+    const ids = new Set<string>(this.progress.keys());
+    for (const s of this.outcomes) ids.add(s.outcome.id);
+    for (const l of this.logs) ids.add(l.jobId);
+    return ids;
+  }
+
+  /** Whether a buffered job is in a write in flight. */
+  private sharesJobInFlight(): boolean {
+    const buffered = this.bufferedJobIds();
+    for (const inFlight of this.writes.values()) for (const id of buffered) if (inFlight.has(id)) return true;
+    return false;
   }
 
   private announce(settled: Settled[]): void {
