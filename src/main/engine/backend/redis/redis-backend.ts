@@ -61,8 +61,8 @@ export class RedisBackend implements QueueBackend {
   /**
    * Writes of different jobs commute here (a MULTI per queue and batch; dependents are released
    * once however many writes see their prerequisites finish), so the dispatcher sends the next
-   * batch while Redis runs the one before. Measured on the no-op drain, alternating pairs: about
-   * +10 % (docs/benchmarks.md); one write at a time left both Redis and the engine idle in turn.
+   * batch while Redis runs the one before. Measured on the no-op drain, alternating runs: medians
+   * +18 % to +26 % (docs/benchmarks.md); one write at a time left Redis and the engine idle in turn.
    */
   readonly overlappingWrites = true;
   readonly location: string;
