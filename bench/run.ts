@@ -3,11 +3,12 @@
  * --workers N (default 2), --concurrency N (default 200), --seconds S (latency runs, default 3),
  * --export (CSV export of 100k and 1M jobs, peak RSS; --export-rows N,N to choose the counts),
  * --waiting N (jobs waiting while the engine's RSS is measured, default 1,000,000),
- * --rounds N (alternating rounds of the drain comparisons, default 3; each row is their median).
+ * --rounds N (alternating rounds of the bulk submit, the raw-SQLite floor and the drain comparisons,
+ * default 3; each of their rows is the median of its rounds).
  */
 import { parseArgs } from 'node:util';
 import { formatTable, medianOfRounds, type BenchRow } from './bench-util';
-import { sqliteDrainBench, sqliteEngineBench } from './sqlite-engine-bench';
+import { sqliteBulkBench, sqliteDrainBench, sqliteEngineBench } from './sqlite-engine-bench';
 import { schedulerBench } from './scheduler-bench';
 import { monitorBench } from './monitor-bench';
 import { exportBench } from './export-bench';
@@ -28,7 +29,7 @@ const { values } = parseArgs({
     'export-rows': { type: 'string', default: '100000,1000000' },
     /** Jobs waiting in the store while the engine's RSS is measured. */
     waiting: { type: 'string', default: '1000000' },
-    /** Alternating rounds of the drain comparisons (SQLite, Redis, BullMQ); each row is their median. */
+    /** Alternating rounds of the bulk submit, the raw-SQLite floor and the drains (SQLite, Redis, BullMQ); each row is their median. */
     rounds: { type: 'string', default: '3' },
   },
 });
@@ -44,17 +45,21 @@ rows.push(
   })),
 );
 
-// The storage floor: the same schema without the engine (ratios to the engine's rows above).
-rows.push(...(await sqliteFloorBench({ jobs: Number(values.jobs) })));
-
-// The drains: JobHandle on SQLite and on Redis vs plain BullMQ in-process and sandboxed (skipped
-// without Redis), in alternating rounds, each row the median of its rounds.
-const drainRounds: BenchRow[][] = [];
+// In alternating rounds, each row the median of its rounds: the bulk submit; the storage floor
+// (the same schema without the engine: ratios to the engine's rows); the drains of JobHandle on
+// SQLite and on Redis vs plain BullMQ in-process and sandboxed (skipped without Redis). This
+// machine speeds up and slows down over minutes: rounds side by side weigh on every row alike.
+const rounds: BenchRow[][] = [];
 for (let r = 0; r < Math.max(1, Number(values.rounds)); r++) {
   const o = { jobs: Number(values.jobs), workers: Number(values.workers), concurrency: Number(values.concurrency) };
-  drainRounds.push([...(await sqliteDrainBench(o)), ...(await bullmqBench(o))]);
+  rounds.push([
+    ...(await sqliteBulkBench(o)),
+    ...(await sqliteFloorBench({ jobs: o.jobs })),
+    ...(await sqliteDrainBench(o)),
+    ...(await bullmqBench(o)),
+  ]);
 }
-rows.push(...medianOfRounds(drainRounds));
+rows.push(...medianOfRounds(rounds));
 
 rows.push(...(await bullmqSubmitBench({ jobs: Number(values.jobs) })));
 

@@ -319,8 +319,9 @@ export class RedisClaims {
       const [moveErr, move] = res[i * 2] ?? [new Error('no reply'), null];
       const [markErr, mark] = res[i * 2 + 1] ?? [new Error('no reply'), null];
       if (moveErr) throw moveErr;
-      if (markErr) throw markErr;
-      const got = movedJob(move, mark as MarkedHead | null, token);
+      // A job moved whose marking failed (NOSCRIPT while Redis reloads its scripts) is this
+      // engine's all the same: marked by id below, not left locked for the stalled-job check.
+      const got = movedJob(move, markErr ? null : (mark as MarkedHead | null), token);
       if (!got) return;
       (got.marked ? out : unmarked).push(got.job);
     });

@@ -196,11 +196,22 @@ export async function applyOutcomes(
       const res = await m.exec();
       if (!res) throw new Error(`the outcome transaction of queue ${queue} was aborted`);
       const [settleErr, settled] = res[list.length] ?? [new Error('no reply'), null];
-      if (settleErr) throw settleErr;
+      if (settleErr) {
+        // The moves ran but JobHandle's settle did not (NOSCRIPT while Redis reloads its scripts).
+        // The jobs they fetched are this engine's: mark them by id and keep them, rather than leave
+        // them locked until the stalled-job check. The outcomes stay held and are written again by
+        // the caller: their moves are then stale and skipped, and the settle applies.
+        const fetchedJobs = fetched.flatMap((f, i) => {
+          const got = f ? movedJob(res[i]?.[1], null, f.token) : null;
+          return got ? [{ job: got.job, worker: f!.worker }] : [];
+        });
+        await keepFetched(claims, queue, fetchedJobs, engineId, now).catch(() => undefined);
+        throw settleErr;
+      }
       const [codes, marks] = settled as [number[], Array<MarkedHead | null>];
       // Settled or stale: either way this engine no longer holds the job.
       const next: Array<{ job: MarkedJob; worker: string }> = [];
-      const unmarked = new Map<string, Array<{ job: MarkedJob; worker: string }>>();
+      const unmarked: Array<{ job: MarkedJob; worker: string }> = [];
       let empty = false;
       list.forEach(({ o }, i) => {
         claims.held.delete(o.id);
@@ -214,23 +225,35 @@ export async function applyOutcomes(
           if (move === 0 || Array.isArray(move)) empty = true; // moved, nothing to fetch
           return;
         }
-        if (got.marked) next.push({ job: got.job, worker: f.worker });
-        else {
-          const l = unmarked.get(f.worker) ?? [];
-          l.push({ job: got.job, worker: f.worker });
-          unmarked.set(f.worker, l);
-        }
+        (got.marked ? next : unmarked).push({ job: got.job, worker: f.worker });
       });
       if (empty) claims.noBacklog(queue);
-      for (const [worker, l] of unmarked) {
-        for (const job of await claims.markById({ engineId: engineId!, worker, now }, queue, l.map((x) => x.job))) next.push({ job, worker });
-      }
       claims.addReady(queue, next, now);
+      await keepFetched(claims, queue, unmarked, engineId, now);
       const failure = res.find(([err]) => err && !/lock|not in the active|Missing key|not in active/i.test(err.message));
       if (failure?.[0]) throw failure[0];
     }),
   );
   return finished;
+}
+
+/**
+ * Jobs a completion fetched (moved to active, locked with its token) that JobHandle's settle did not
+ * mark: marked by id (jhClaim, per worker recorded) and kept ready for the next claim.
+ */
+async function keepFetched(
+  claims: RedisClaims,
+  queue: string,
+  jobs: ReadonlyArray<{ job: MarkedJob; worker: string }>,
+  engineId: string | null,
+  now: number,
+): Promise<void> {
+  if (!jobs.length || engineId === null) return;
+  const byWorker = new Map<string, MarkedJob[]>();
+  for (const { job, worker } of jobs) byWorker.set(worker, [...(byWorker.get(worker) ?? []), job]);
+  for (const [worker, list] of byWorker) {
+    claims.addReady(queue, (await claims.markById({ engineId, worker, now }, queue, list)).map((job) => ({ job, worker })), now);
+  }
 }
 
 /**
