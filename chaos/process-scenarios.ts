@@ -26,7 +26,8 @@ export async function stopEngine(engine: EngineProcess): Promise<{ ms: number; h
 
 /**
  * One trial of `fault` against an engine on `store` (SQLite or Redis alike); `inject` runs the
- * fault (default: the process fault). Output: the verdict plus notes.
+ * fault (default: the process fault). Every accepted job must reach a terminal status within
+ * `settleMs` of the fault. Output: the verdict plus notes.
  */
 export async function faultTrial(
   ctx: TrialContext,
@@ -34,6 +35,7 @@ export async function faultTrial(
   ledger: string,
   inject: (engine: EngineProcess, notes: string[]) => Promise<EngineProcess>,
   shape: EngineShape = SHAPE,
+  settleMs = 90_000,
 ): Promise<TrialResult> {
   const client = await openClient(store);
   const notes: string[] = [];
@@ -49,7 +51,7 @@ export async function faultTrial(
     const current = engine;
     await until(() => current.completed() >= at, `${at} completions`);
     engine = await inject(engine, notes);
-    const done = await waitAllTerminal(client, accepted, 90_000);
+    const done = await waitAllTerminal(client, accepted, settleMs);
     if (!done) notes.push('timed out waiting for terminal states');
     // What a user would have seen: the engine:error codes of the run.
     const codes = new Set(engine.errors().map((l) => l.split(' ')[1]));

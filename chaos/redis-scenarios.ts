@@ -28,6 +28,16 @@ async function removePrefix(addr: { url?: string; cluster?: string[]; prefix: st
   }
 }
 
+/**
+ * How long a Redis trial waits for every job to finish after the fault. A write that the dying
+ * master acknowledged but did not pass to its replica is lost by Redis (docs/reliability.md): its
+ * job is still active on the new master, locked, and comes back through BullMQ's stalled-job check
+ * once the lock expires: up to 30 s (lock) + 60 s (two checks, 30 s apart), then it runs again.
+ * 90 s, the window of the other scenarios, was exactly that worst case, with no room for a loaded
+ * machine.
+ */
+const REDIS_SETTLE_MS = 150_000;
+
 async function redisTrial(
   ctx: TrialContext,
   name: string,
@@ -38,10 +48,17 @@ async function redisTrial(
   const prefix = `chaos-${name}-${ctx.trial}-${Math.floor(ctx.random() * 1e9).toString(36)}`;
   const store: StoreAddress = { dataDir: dir, redis: { ...addr, prefix } };
   try {
-    return await faultTrial(ctx, store, join(dir, 'ledger.log'), async (engine: EngineProcess, notes) => {
-      await fault(notes);
-      return engine;
-    }, SHAPE);
+    return await faultTrial(
+      ctx,
+      store,
+      join(dir, 'ledger.log'),
+      async (engine: EngineProcess, notes) => {
+        await fault(notes);
+        return engine;
+      },
+      SHAPE,
+      REDIS_SETTLE_MS,
+    );
   } finally {
     await removePrefix({ ...addr, prefix }).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });

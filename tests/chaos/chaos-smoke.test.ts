@@ -23,6 +23,6 @@ describe('chaos smoke', () => {
       expect(row!.stuck).toBe(0);
       // A duplicate is allowed only after a crash, and must be explained by one.
       if (row!.duplicates > 0) expect(Object.keys(row!.causes).some((c) => /crash|interrupted|retrying/.test(c))).toBe(true);
-    }, 120_000);
+    }, REDIS.has(scenario.name) ? 240_000 : 120_000);
   }
 });
