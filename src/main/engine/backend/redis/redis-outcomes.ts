@@ -202,8 +202,8 @@ export async function applyOutcomes(
         // them locked until the stalled-job check. The outcomes stay held and are written again by
         // the caller: their moves are then stale and skipped, and the settle applies.
         const fetchedJobs = fetched.flatMap((f, i) => {
-          const got = f ? movedJob(res[i]?.[1], null, f.token) : null;
-          return got ? [{ job: got.job, worker: f!.worker }] : [];
+          const got = f && movedJob(res[i]?.[1], null, f.token);
+          return f && got ? [{ job: got.job, worker: f.worker }] : [];
         });
         await keepFetched(claims, queue, fetchedJobs, engineId, now).catch(() => undefined);
         throw settleErr;
@@ -250,7 +250,11 @@ async function keepFetched(
 ): Promise<void> {
   if (!jobs.length || engineId === null) return;
   const byWorker = new Map<string, MarkedJob[]>();
-  for (const { job, worker } of jobs) byWorker.set(worker, [...(byWorker.get(worker) ?? []), job]);
+  for (const { job, worker } of jobs) {
+    let list = byWorker.get(worker);
+    if (!list) byWorker.set(worker, (list = []));
+    list.push(job);
+  }
   for (const [worker, list] of byWorker) {
     claims.addReady(queue, (await claims.markById({ engineId, worker, now }, queue, list)).map((job) => ({ job, worker })), now);
   }
