@@ -7,9 +7,9 @@
  */
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { CLAIM_COLUMNS, CLAIM_FIELDS } from '../src/main/engine/backend/sqlite/job-row';
+import { CLAIM_FIELDS } from '../src/main/engine/backend/sqlite/job-row';
 import { migrate } from '../src/main/engine/backend/sqlite/migrations';
-import { COMPLETED_SQL } from '../src/main/engine/backend/sqlite/sqlite-backend';
+import { COMPLETED_SQL, claimSql } from '../src/main/engine/backend/sqlite/sqlite-backend';
 import { newId } from '../src/main/engine/ids';
 import { tempDir, type BenchRow } from './bench-util';
 
@@ -62,21 +62,15 @@ function bareTable(db: Database.Database, name: string, minimalIndexes: boolean)
  * complete them with its completion SQL (one statement per batch, reading the batch's JSON).
  */
 function claimAndComplete(db: Database.Database, jobs: number): number {
-  const claim = db
-    .prepare(
-      `UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = @now,
-      updated_at = @now, engine_id = 'floor', worker = 'w', progress = 0, progress_message = NULL
-    WHERE seq IN (SELECT seq FROM jobs INDEXED BY jobs_runnable WHERE status = 'pending' ORDER BY priority DESC, seq LIMIT 200)
-    RETURNING queue, json_array(${CLAIM_COLUMNS})`,
-    )
-    .raw(true);
+  const claim = db.prepare(claimSql()).raw(true);
   const complete = db.prepare(COMPLETED_SQL).pluck();
   const id = CLAIM_FIELDS.indexOf('id');
   const attempts = CLAIM_FIELDS.indexOf('attempts');
   const started = performance.now();
   let done = 0;
   while (done < jobs) {
-    const text = db.transaction(() => `[${(claim.all({ now: Date.now() }) as Array<[string, string]>).map((r) => r[1]).join(',')}]`).immediate();
+    const claimAll = () => claim.all({ now: Date.now(), engineId: 'floor', worker: 'w', limit: 200 }) as Array<[string, string]>;
+    const text = db.transaction(() => `[${claimAll().map((r) => r[1]).join(',')}]`).immediate();
     const claimed = JSON.parse(text) as unknown[][];
     if (!claimed.length) break;
     const at = Date.now();

@@ -130,7 +130,7 @@ export interface StoreWriteBatch {
    */
   completed: string | null;
   /** The other outcomes (failed, retrying, cancelled, released), as given. */
-  other: JobOutcome[];
+  other: Array<Exclude<JobOutcome, { kind: 'completed' }>>;
   /** Jobs that finished (completed, failed, cancelled) and the latest finish time: their dependents are resolved in the same commit. */
   finished: string[];
   finishedAt: number;
@@ -170,6 +170,22 @@ export const COMPLETED_SQL = `UPDATE jobs SET status = 'completed', progress = 1
   FROM json_each(?) AS c
   WHERE jobs.id = c.value ->> 4 AND +jobs.status = 'running' AND jobs.attempts = c.value ->> 5
   RETURNING jobs.queue`;
+
+/**
+ * The claim: pending jobs in claim order (URGENT first, FIFO within a priority), `filters` ANDed
+ * in (SQL of the claim's queue/type/pool exclusions), moved to running for @engineId/@worker, at
+ * most @limit. INDEXED BY: walk the runnable index in claim order; left to itself the planner may
+ * pick jobs_status and sort every pending job on each claim (measured: 3x slower at 50k, worse
+ * beyond). Each row comes back as its queue (for job_counts) and its CLAIM_FIELDS as JSON text,
+ * which SQLite writes faster than the store thread would stringify the values (claimRows).
+ */
+export function claimSql(filters: readonly string[] = []): string {
+  return `UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = @now,
+      updated_at = @now, engine_id = @engineId, worker = @worker, progress = 0, progress_message = NULL
+    WHERE seq IN (SELECT seq FROM jobs INDEXED BY jobs_runnable WHERE status = 'pending'${filters.map((f) => ` AND ${f}`).join('')}
+      ORDER BY priority DESC, seq LIMIT @limit)
+    RETURNING queue, json_array(${CLAIM_COLUMNS})`;
+}
 
 /** What the status-changing statements return: the queue whose counts they change (job-counts.ts). */
 interface QueueRow {
@@ -603,15 +619,7 @@ export class SqliteBackend implements QueueBackend, StoreOpServer {
       if (noPools) {
         filters.push(`IFNULL(json_extract(limits, '$.ratePool'), '') NOT IN (${noPools.map((p) => `'${p.replace(/'/g, "''")}'`).join(', ')})`);
       }
-      // INDEXED BY: walk the runnable index in claim order. Left to itself the planner may pick
-      // jobs_status and sort every pending job on each claim (measured: 3x slower at 50k, worse beyond).
-      // Each row comes back as its queue (for job_counts) and its CLAIM_FIELDS as JSON text, which
-      // SQLite writes faster than this thread would stringify the values (claimRows).
-      stmt = this.db.prepare(`UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = @now,
-          updated_at = @now, engine_id = @engineId, worker = @worker, progress = 0, progress_message = NULL
-        WHERE seq IN (SELECT seq FROM jobs INDEXED BY jobs_runnable WHERE status = 'pending'${filters.map((f) => ` AND ${f}`).join('')}
-          ORDER BY priority DESC, seq LIMIT @limit)
-        RETURNING queue, json_array(${CLAIM_COLUMNS})`).raw(true);
+      stmt = this.db.prepare(claimSql(filters)).raw(true);
       if (this.claimStatements.size > 64) this.claimStatements.clear();
       this.claimStatements.set(key, stmt);
     }
@@ -676,7 +684,6 @@ export class SqliteBackend implements QueueBackend, StoreOpServer {
     const counts = this.counts.tally();
     if (b.completed) for (const queue of s.completed.all(b.completed) as string[]) counts.move(queue, 'running', 'completed');
     for (const o of b.other) {
-      if (o.kind === 'completed') continue; // in b.completed
       if (o.kind === 'released') {
         const row = s.released.get({ id: o.id, attempt: o.attempt, at: o.at }) as QueueRow | undefined;
         if (row) counts.move(row.queue, 'running', 'pending');
