@@ -11,8 +11,8 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { RedisBackend } from '../../../src/main/engine/backend/redis/redis-backend';
 import { JobManager } from '../../../src/main/engine/manager';
 import { makeTempDir, testConfig, waitUntil } from '../../helpers/engine';
-import { redisCli, startRedisServer } from '../../helpers/redis-server';
-import { startRedisEngine, uniqueRedisPrefix } from './redis-test-util';
+import { redisCli, startRedisServer, type RedisServerHandle } from '../../helpers/redis-server';
+import { uniqueRedisPrefix } from './redis-test-util';
 
 /** The Lua of BullMQ's own scripts, as BullMQ loads them (same text, so the same SHA). */
 const bullScripts = createRequire(import.meta.url)('bullmq/dist/cjs/scripts/index.js') as Record<string, { content: string }>;
@@ -23,13 +23,29 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
 
+/** A dedicated redis-server and an engine on it (2 workers × 50), its backend built with `backend` options. */
+async function engineOnOwnServer(backend: Partial<ConstructorParameters<typeof RedisBackend>[0]>): Promise<{ server: RedisServerHandle; m: JobManager }> {
+  const server = await startRedisServer({});
+  cleanups.push(() => server.destroy());
+  const dir = makeTempDir('jh-script-flush-');
+  const m = await JobManager.open({
+    config: testConfig(dir, { workers: { min: 2, max: 2, concurrency: 50 } }),
+    backend: new RedisBackend({ url: server.url, prefix: uniqueRedisPrefix(), ...backend }),
+  });
+  cleanups.push(async () => {
+    await m.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { server, m };
+}
+
 describe.skipIf(!redis.canSpawn)('Redis script cache flushed mid-run', () => {
   it('loads the scripts again and completes every job', async () => {
-    const server = await startRedisServer({});
-    cleanups.push(() => server.destroy());
-    const e = await startRedisEngine({ url: server.url, prefix: uniqueRedisPrefix() }, { overrides: { workers: { min: 2, max: 2, concurrency: 50 } } });
-    cleanups.push(() => e.cleanup());
-    const m = e.manager;
+    // A job whose marking failed twice (flushed again mid-reload) comes back through the
+    // stalled-job check: 30 s of lock, then checks 2 s apart here (default 30 s: up to 90 s in
+    // all, beyond this test's time on a loaded machine).
+    const { server, m } = await engineOnOwnServer({ stalledIntervalMs: 2000 });
+    await m.start();
     const n = 3000;
     const jobs = await m.submitJobs(Array.from({ length: n }, (_, i) => ({ type: 'noop', parameters: { i } })));
     const completed = async () => (await m.getQueueStats().catch(() => null))?.counts.completed ?? 0;
@@ -38,7 +54,6 @@ describe.skipIf(!redis.canSpawn)('Redis script cache flushed mid-run', () => {
       redisCli(server.port, 'SCRIPT', 'FLUSH');
       await new Promise((r) => setTimeout(r, 300));
     }
-    // A job whose marking failed twice (flushed again mid-reload) comes back through the stalled-job check (~30 s).
     await waitUntil(async () => (await completed()) === n, `all ${n} jobs to complete after the flushes`, 100_000, 200);
     const counts = (await m.getQueueStats()).counts;
     expect(counts).toMatchObject({ completed: n, running: 0, pending: 0, failed: 0 });
@@ -46,16 +61,8 @@ describe.skipIf(!redis.canSpawn)('Redis script cache flushed mid-run', () => {
   }, 150_000);
 
   it('keeps the jobs BullMQ moved when only its own scripts are back: marked by id, not left to the stalled-job check', async () => {
-    const server = await startRedisServer({});
-    cleanups.push(() => server.destroy());
     // Locks and the stalled-job check far beyond the test: a job left locked would not come back in time.
-    const backend = new RedisBackend({ url: server.url, prefix: uniqueRedisPrefix(), lockDurationMs: 300_000, stalledIntervalMs: 300_000 });
-    const dir = makeTempDir('jh-script-flush-');
-    const m = await JobManager.open({ config: testConfig(dir, { workers: { min: 2, max: 2, concurrency: 50 } }), backend });
-    cleanups.push(async () => {
-      await m.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    const { server, m } = await engineOnOwnServer({ lockDurationMs: 300_000, stalledIntervalMs: 300_000 });
     const n = 3000;
     await m.submitJobs(Array.from({ length: n }, (_, i) => ({ type: 'noop', parameters: { i } })));
     await m.start();
