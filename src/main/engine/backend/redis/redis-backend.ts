@@ -18,6 +18,7 @@ import * as cancels from './redis-cancel';
 import { READY_MAX_AGE_MS, RedisClaims } from './redis-claims';
 import * as engines from './redis-engines';
 import { applyOutcomes, unclaim, writeProgressAndLogs } from './redis-outcomes';
+import { ORPHAN_SWEEP_MS, OrphanWatch } from './redis-orphans';
 import { RedisRatePools } from './redis-rate-pools';
 import { RedisScheduleStore } from './redis-schedule-store';
 import { RedisDependencies } from './redis-dependencies';
@@ -59,13 +60,12 @@ const DEFAULTS: JobDefaults = { maxRetries: 3, retryDelaySeconds: 60, timeoutSec
 export class RedisBackend implements QueueBackend {
   readonly kind = 'redis' as const;
   /**
-   * Not `overlappingWrites`, measured both ways: two writes in flight drained no-op jobs 18–26 %
-   * faster (medians of alternating runs, docs/benchmarks.md), but after a Redis fault (restart,
-   * cluster failover, script flush) more jobs were left to BullMQ's stalled-job check (up to 90 s):
-   * Redis fault tests failed in 3 of 5 CI runs with it on. Off until those jobs are recovered
-   * without that check.
+   * Two writes in flight (the dispatcher never puts one job in both): the engine builds the next
+   * batch of outcomes while Redis runs the one before. No-op drains ran 18–30 % faster than with
+   * one write at a time (docs/benchmarks.md). A fault can cut off both writes' replies; the jobs
+   * they fetched are found again by the search for orphans (redis-orphans.ts).
    */
-  readonly overlappingWrites = false;
+  readonly overlappingWrites = true;
   readonly location: string;
   private readonly target: ParsedRedisTarget;
   private readonly keys: RedisKeys;
@@ -86,6 +86,8 @@ export class RedisBackend implements QueueBackend {
   private pingFailures = 0;
   private rebuilding: Promise<void> | null = null;
   private opened = false;
+  /** After a failed claim or write, jobs left locked with this engine's tokens are looked for (redis-orphans.ts). */
+  private readonly orphans: OrphanWatch;
 
   /** Validates the settings; throws CONFIG naming the field. Connects in open(). */
   constructor(private readonly options: RedisBackendOptions) {
@@ -100,6 +102,7 @@ export class RedisBackend implements QueueBackend {
     this.schedules = new RedisScheduleStore(() => this.ctx, (fn) => this.op(fn), (jobs) => this.insertJobs(jobs));
     this.claims = new RedisClaims(() => this.ctx, { lockMs: this.lockMs, stalledIntervalMs: options.stalledIntervalMs ?? 30_000 });
     this.claims.release = (jobs) => this.op(() => unclaim(this.ctx, this.claims, jobs));
+    this.orphans = new OrphanWatch(this.lockMs);
   }
 
   /* ------------------------------------------------------------------ lifecycle */
@@ -112,12 +115,16 @@ export class RedisBackend implements QueueBackend {
     this.timers.push(setInterval(() => void (this.rebuilding ? undefined : this.claims.renewLocks()), Math.max(250, Math.floor(this.lockMs / 3))));
     this.timers.push(setInterval(() => void this.watchdog(), 2000));
     this.timers.push(setInterval(() => void this.releaseStale(), Math.ceil(READY_MAX_AGE_MS / 4)));
+    this.timers.push(setInterval(() => void this.adoptOrphans(), ORPHAN_SWEEP_MS));
     for (const t of this.timers) t.unref();
   }
 
   private async connect(): Promise<void> {
     const client = defineScripts(createRedisClient(this.target));
     client.on('error', () => undefined); // reported through the calls that fail
+    // A dropped connection may have taken replies with it (ioredis sends unanswered calls again,
+    // and a claim sent again finds its jobs taken already): look for orphans (redis-orphans.ts).
+    for (const event of ['close', 'node error', '-node']) client.on(event, () => this.orphans.fault());
     await connectWithin(client, this.location, this.timeoutMs);
     this.ctx = new RedisContext(client, this.keys, this.defaults);
     try {
@@ -171,6 +178,12 @@ export class RedisBackend implements QueueBackend {
     }
   }
 
+  /** Within the window after a fault, look for orphans and keep them ready (redis-orphans.ts). */
+  private async adoptOrphans(): Promise<void> {
+    if (this.rebuilding || !this.ctx || !this.orphans.due()) return;
+    await this.orphans.sweep(() => this.op(() => this.claims.adoptOrphans(Date.now()))).catch(() => undefined);
+  }
+
   /** Detect a connection that stays broken (3 failed pings in a row, or ioredis gave up) and rebuild it. */
   private async watchdog(): Promise<void> {
     if (this.rebuilding || !this.ctx) return;
@@ -178,6 +191,7 @@ export class RedisBackend implements QueueBackend {
     this.pingFailures = ok ? 0 : this.pingFailures + 1;
     if (this.pingFailures >= 3 || this.ctx.client.status === 'end') {
       this.pingFailures = 0;
+      this.orphans.fault();
       this.rebuilding = (async () => {
         await this.disconnect().catch(() => undefined);
         await this.connect().catch(() => undefined);
@@ -276,7 +290,21 @@ export class RedisBackend implements QueueBackend {
   /** Claim up to `limit` jobs for one worker (redis-claims.ts). */
   async claimJobs(req: ClaimRequest): Promise<ClaimedJob[]> {
     if (req.limit <= 0) return [];
-    return this.op(() => this.claims.claim(req));
+    let late = false;
+    const claimed = this.orphans.track(
+      (fn) => this.op(fn),
+      async () => {
+        const jobs = await this.claims.claim(req);
+        // Its deadline passed while the claim was on its way: the jobs it took are this engine's
+        // and locked with its tokens, but the caller has gone. Keep them ready for the next claim.
+        if (late) this.claims.keepLate(jobs, req.worker);
+        return jobs;
+      },
+    );
+    return claimed.catch((err: unknown) => {
+      late = true;
+      throw err;
+    });
   }
 
   /** Move due delayed jobs to waiting; also apply dependency decisions left over by a crashed engine. */
@@ -298,7 +326,7 @@ export class RedisBackend implements QueueBackend {
    * lock is gone) is skipped, as in SQLite.
    */
   async write(batch: WriteBatch): Promise<void> {
-    const effects = await this.op(async () => {
+    const effects = await this.orphans.track((fn) => this.op(fn), async () => {
       let effects = null;
       if (batch.outcomes?.length) {
         const finished = await applyOutcomes(this.ctx, this.claims, batch.outcomes);

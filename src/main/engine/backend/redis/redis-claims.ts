@@ -345,6 +345,50 @@ export class RedisClaims {
     return out;
   }
 
+  /** Every lock token of this engine starts with this (redis-orphans.ts). */
+  get lockTokenPrefix(): string {
+    return `${this.tokenPrefix}:`;
+  }
+
+  /**
+   * Orphans (redis-orphans.ts): jobs of the queues this engine uses, active and locked with one of
+   * its tokens, that it does not hold. Each is marked as this engine's attempt (jhAdopt, only if
+   * still active and locked with that token) and kept ready for the next claim, with its token:
+   * its worker is recorded when a claim takes it. Runs while no claim or write is in flight.
+   * Returns how many were adopted.
+   */
+  async adoptOrphans(now: number): Promise<number> {
+    const engineId = this.engineId;
+    if (engineId === null) return 0; // never claimed: no job can carry its tokens
+    const ctx = this.ctx();
+    const k = ctx.keys;
+    let adopted = 0;
+    for (const queue of this.workers.keys()) {
+      const b = this.bull(queue);
+      await b.client;
+      const flat = await ctx.client.jhOrphans(k.q(queue, 'active'), b.keys['']!, this.lockTokenPrefix);
+      const orphans: Array<{ id: string; token: string }> = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) if (!this.held.has(flat[i]!)) orphans.push({ id: flat[i]!, token: flat[i + 1]! });
+      if (!orphans.length) continue;
+      const p = ctx.client.pipeline() as unknown as { jhAdopt: (...a: string[]) => void; exec: () => Promise<Array<[Error | null, unknown]> | null> };
+      for (const o of orphans) {
+        p.jhAdopt(k.job(queue, o.id), k.lock(queue, o.id), k.q(queue, 'active'), k.q(queue, 'jh:retrying'), o.id, o.token, engineId, '', String(now));
+      }
+      const res = (await p.exec()) ?? [];
+      const jobs: Array<{ job: MarkedJob; worker: string }> = [];
+      orphans.forEach((o, i) => {
+        const [err, value] = res[i] ?? [new Error('no reply'), null];
+        if (err) throw err;
+        if (!value) return; // no longer active with that lock: nothing to adopt
+        const [attempt, base, cx, hash] = value as [number, number, number, string[]];
+        jobs.push({ job: { id: o.id, token: o.token, hash: hashOf(hash), attempt, base, cancelRequested: cx === 1 }, worker: '' });
+      });
+      this.addReady(queue, jobs, now);
+      adopted += jobs.length;
+    }
+    return adopted;
+  }
+
   /**
    * Claims under governor constraints: BullMQ hands out a queue's jobs in order only, so the first
    * job is taken alone; one the governor holds back (type at its limit, dry rate pool) goes back to
@@ -482,6 +526,14 @@ export class RedisClaims {
       list.push(r);
       this.readyCount++;
     }
+  }
+
+  /**
+   * Jobs a claim took after its caller had given up on it (its deadline passed): this engine holds
+   * them, locked with its tokens, so they are kept ready for the next claim (or released).
+   */
+  keepLate(jobs: readonly ClaimedJob[], worker: string): void {
+    this.putBack(jobs.map((job) => ({ job, worker, cancelRequested: false, at: Date.now() })));
   }
 
   /** Every ready job, taken out of the ready list (the engine stops claiming: to be released). */

@@ -279,9 +279,11 @@ export async function unclaim(ctx: RedisContext, claims: RedisClaims, jobs: read
       await b.client;
       const m = ctx.hotTransaction();
       const k = ctx.keys;
+      const moved: string[] = [];
       for (const { job } of list) {
         const claim = claims.held.get(job.id);
         if (!claim) continue;
+        moved.push(job.id);
         b.execCommand(m, 'moveJobFromActiveToWait', [
           ...['active', 'wait', 'stalled', 'paused', 'meta', 'limiter', 'prioritized', 'marker', 'events'].map((x) => b.keys[x]),
           job.id,
@@ -290,9 +292,11 @@ export async function unclaim(ctx: RedisContext, claims: RedisClaims, jobs: read
         ]);
         const op: SettleOp = { att: job.attempt, where: 'w', set: { [F.updated]: at }, del: [F.engine, F.worker, F.started], incr: [F.attempts, -1] };
         m.jhSettle(k.job(queue, job.id), b.keys['']!, job.id, 'wait', JSON.stringify(op), '', '', '', '');
-        claims.held.delete(job.id);
       }
       await m.exec();
+      // Held until the move is done: until then the job is still locked with this engine's token,
+      // and the search for orphans must not take it for one (redis-orphans.ts).
+      for (const id of moved) claims.held.delete(id);
     }),
   );
 }

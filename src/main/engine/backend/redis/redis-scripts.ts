@@ -247,6 +247,35 @@ return {m[2], m[3], m[4]}
 `;
 
 /**
+ * jhOrphans — the jobs of one queue's `active` list locked with a token that starts with this
+ * engine's token prefix (redis-orphans.ts): the engine keeps those it does not hold.
+ * KEYS[1] active. ARGV: 1 job key prefix, 2 token prefix. Returns id, token, id, token, …
+ */
+const JH_ORPHANS = `
+local out, n = {}, #ARGV[2]
+for _, id in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+  local tok = redis.call('GET', ARGV[1] .. id .. ':lock')
+  if tok and string.sub(tok, 1, n) == ARGV[2] then
+    out[#out + 1] = id
+    out[#out + 1] = tok
+  end
+end
+return out
+`;
+
+/**
+ * jhAdopt — mark an orphan (redis-orphans.ts) as this engine's attempt, as a claim does
+ * (MARK_HEAD's markJob), if it is still active and locked with that token.
+ * KEYS: 1 job, 2 its lock, 3 active, 4 JobHandle retrying set. ARGV: 1 id, 2 token, 3 engine,
+ * 4 worker, 5 now. Returns { attempt, base, cancelRequested (0|1), HGETALL of the job } or false.
+ */
+const JH_ADOPT = `${MARK_HEAD}
+if redis.call('GET', KEYS[2]) ~= ARGV[2] or not redis.call('LPOS', KEYS[3], ARGV[1]) then return false end
+local m = markJob(KEYS[1], ARGV[1], ARGV[3], ARGV[4], ARGV[5], KEYS[4])
+return {m[2], m[3], m[4], redis.call('HGETALL', KEYS[1])}
+`;
+
+/**
  * jhSetWorker — record the worker on jobs of one queue that a claim took from the jobs fetched
  * ahead for another worker (one call per queue instead of a pipeline of HSETs). KEYS: the jobs
  * (one slot). ARGV[1] the worker. A job gone meanwhile is left alone. Returns how many were set.
@@ -467,6 +496,8 @@ export interface ScriptedClient {
   jhTakeTokens(bucketKey: string, perMinute: string, burst: string, tokens: string): Promise<[number, number]>;
   jhClaim(jobKey: string, retryingKey: string, engine: string, worker: string, now: string, id: string): Promise<[number, number, number]>;
   jhSetWorker(numberOfKeys: number, ...keysThenWorker: string[]): Promise<number>;
+  jhOrphans(activeKey: string, jobPrefix: string, tokenPrefix: string): Promise<string[]>;
+  jhAdopt(jobKey: string, lockKey: string, activeKey: string, retryingKey: string, id: string, token: string, engine: string, worker: string, now: string): Promise<[number, number, number, string[]] | null>;
   jhPendingTimestamps(waitKey: string, pausedKey: string, prioritizedKey: string, jobPrefix: string): Promise<string[]>;
 }
 
@@ -485,6 +516,8 @@ export function defineScripts(client: RedisClient): RedisClient & ScriptedClient
   client.defineCommand('jhScheduleCas', { numberOfKeys: 4, lua: JH_SCHEDULE_CAS });
   client.defineCommand('jhTakeTokens', { numberOfKeys: 1, lua: JH_TAKE_TOKENS });
   client.defineCommand('jhSetWorker', { lua: JH_SET_WORKER });
+  client.defineCommand('jhOrphans', { numberOfKeys: 1, lua: JH_ORPHANS });
+  client.defineCommand('jhAdopt', { numberOfKeys: 4, lua: JH_ADOPT });
   client.defineCommand('jhPendingTimestamps', { numberOfKeys: 3, lua: JH_PENDING_TIMESTAMPS });
   return client as RedisClient & ScriptedClient;
 }
