@@ -2,7 +2,8 @@
  * JobHandle's Redis backend against plain BullMQ, in one run, on the same Redis and job count:
  * - JobHandle (Redis backend) draining no-op jobs through its worker processes;
  * - a plain in-process BullMQ Worker (concurrency 100) — the peer of both drain rows;
- * - BullMQ sandboxed processors with the same number of processes as JobHandle's workers.
+ * - BullMQ sandboxed processors with the same number of processes as JobHandle's workers;
+ * - diagnostic: the same plain Worker draining jobs submitted through JobHandle (its job shape).
  * Redis: REDIS_URL, else 127.0.0.1:6379. Not reachable → the rows say 'skipped', never a made-up figure.
  * Keys live under a fresh prefix and are deleted afterwards (never a flush).
  */
@@ -92,15 +93,21 @@ async function bullmqDrain(admin: IORedis, url: string, n: number, processor: 'i
   return drained;
 }
 
-/** JobHandle on Redis: pre-load `n` jobs, start the engine (its worker processes), time the drain. */
-async function jobhandleDrain(admin: IORedis, url: string, o: BullmqBenchOptions, n: number): Promise<Drained> {
+/**
+ * Pre-load `n` no-op jobs through JobHandle (its job shape: a BullMQ priority, retries with
+ * backoff, completions kept for history, the envelope in `data`), then time their drain by
+ * `drainer`: JobHandle itself (its worker processes), or a plain in-process BullMQ Worker on the
+ * same queue (the peer with the same jobs: what the job shape costs BullMQ itself).
+ */
+async function jobhandleJobsDrain(admin: IORedis, url: string, o: BullmqBenchOptions, n: number, drainer: 'jobhandle' | 'bullmq'): Promise<Drained> {
   const t = tempDir('redis-drain');
+  const keyPrefix = prefix();
   const config = loadConfig({
     env: {},
     overrides: {
       dataDir: t.dir,
       backend: 'redis',
-      redis: { url, prefix: prefix() },
+      redis: { url, prefix: keyPrefix },
       handlers: { noop: { module: NOOP } },
       workers: { min: o.workers, max: o.workers, concurrency: o.concurrency },
       thresholds: { cpuPercent: 100, memoryPercent: 100 },
@@ -111,15 +118,30 @@ async function jobhandleDrain(admin: IORedis, url: string, o: BullmqBenchOptions
     await m.submitJobs(Array.from({ length: Math.min(10_000, n - b) }, (_, i) => ({ type: 'noop', parameters: { i: b + i } })));
   }
   let done = 0;
-  const finished = new Promise<void>((resolve) =>
-    m.on('job:completed', () => {
-      if (++done === n) resolve();
-    }),
-  );
-  m.on('job:failed', (e) => console.error('bench job failed', e.error));
-  await m.start(); // workers spawn before the first claim: count from here
-  const drained = await timeDrain(admin, n, () => finished);
-  await m.stop();
+  let drained: Drained;
+  if (drainer === 'jobhandle') {
+    const finished = new Promise<void>((resolve) =>
+      m.on('job:completed', () => {
+        if (++done === n) resolve();
+      }),
+    );
+    m.on('job:failed', (e) => console.error('bench job failed', e.error));
+    await m.start(); // workers spawn before the first claim: count from here
+    drained = await timeDrain(admin, n, () => finished);
+    await m.stop();
+  } else {
+    // JobHandle's queue `default` is the BullMQ queue `default` under the prefix `{<prefix>:default}`.
+    let worker!: Worker;
+    drained = await timeDrain(admin, n, async () => {
+      await new Promise<void>((resolve) => {
+        worker = new Worker('default', async () => null, { connection: connection(url), prefix: `{${keyPrefix}:default}`, concurrency: 100 });
+        worker.on('completed', () => {
+          if (++done === n) resolve();
+        });
+      });
+    });
+    await worker.close();
+  }
   await (m.backend as RedisBackend).removeAllData();
   await m.close();
   t.cleanup();
@@ -136,6 +158,7 @@ export async function bullmqBench(o: BullmqBenchOptions): Promise<BenchRow[]> {
     inProcess: bullmqInProcessDrain(n),
     sandboxed: `drain no-op, ${o.workers} sandboxed processes (${nSandboxed} jobs)`,
     jobhandle: `drain no-op, ${o.workers} worker processes (${n} jobs)`,
+    sameJobs: `drain JobHandle's no-op jobs (its job shape), 1 process, concurrency 100 (${n} jobs)`,
   };
   if (!(await reachable(url))) {
     const note = `Redis not reachable at ${url}`;
@@ -144,6 +167,8 @@ export async function bullmqBench(o: BullmqBenchOptions): Promise<BenchRow[]> {
       { group: BULLMQ_SANDBOXED, name: names.sandboxed, value: null, unit: 'jobs/s', note },
       { group: 'JobHandle Redis', name: names.jobhandle, value: null, unit: 'jobs/s', peer: BULLMQ_IN_PROCESS, peerName: names.inProcess, note },
       { group: 'JobHandle Redis', name: `${names.jobhandle} vs sandboxed`, value: null, unit: 'jobs/s', peer: BULLMQ_SANDBOXED, note },
+      { group: BULLMQ_IN_PROCESS, name: names.sameJobs, value: null, unit: 'jobs/s', note },
+      { group: 'JobHandle Redis', name: `${names.jobhandle} vs the same jobs`, value: null, unit: 'jobs/s', peer: BULLMQ_IN_PROCESS, peerName: names.sameJobs, note },
     ];
   }
   // Read-only: INFO cpu around each drain.
@@ -151,7 +176,8 @@ export async function bullmqBench(o: BullmqBenchOptions): Promise<BenchRow[]> {
   try {
     const inProcess = await bullmqDrain(admin, url, n, 'in-process', 100);
     const sandboxed = await bullmqDrain(admin, url, nSandboxed, 'sandboxed', o.workers);
-    const jobhandle = await jobhandleDrain(admin, url, o, n);
+    const jobhandle = await jobhandleJobsDrain(admin, url, o, n, 'jobhandle');
+    const sameJobs = await jobhandleJobsDrain(admin, url, o, n, 'bullmq');
     const redisCpu = 'the Redis server: CPU per job';
     return [
       { group: BULLMQ_IN_PROCESS, name: names.inProcess, value: inProcess.rate, unit: 'jobs/s' },
@@ -166,6 +192,19 @@ export async function bullmqBench(o: BullmqBenchOptions): Promise<BenchRow[]> {
         unit: 'µs',
         peer: BULLMQ_IN_PROCESS,
         peerName: `${names.inProcess}: ${redisCpu}`,
+      },
+      // Diagnostic, not a goal: plain BullMQ on JobHandle's jobs shows what the job shape costs
+      // (a BullMQ priority, attempts with backoff, kept completions, the envelope), apart from the engine.
+      { group: BULLMQ_IN_PROCESS, name: names.sameJobs, value: sameJobs.rate, unit: 'jobs/s' },
+      { group: BULLMQ_IN_PROCESS, name: `${names.sameJobs}: ${redisCpu}`, value: sameJobs.redisCpuUsPerJob, unit: 'µs' },
+      { group: 'JobHandle Redis', name: `${names.jobhandle} vs the same jobs`, value: jobhandle.rate, unit: 'jobs/s', peer: BULLMQ_IN_PROCESS, peerName: names.sameJobs },
+      {
+        group: 'JobHandle Redis',
+        name: `${names.jobhandle}: ${redisCpu}, vs the same jobs`,
+        value: jobhandle.redisCpuUsPerJob,
+        unit: 'µs',
+        peer: BULLMQ_IN_PROCESS,
+        peerName: `${names.sameJobs}: ${redisCpu}`,
       },
     ];
   } finally {

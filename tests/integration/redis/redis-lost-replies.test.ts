@@ -149,6 +149,26 @@ describe.skipIf(!redis.canSpawn)('Redis replies lost to a fault', () => {
     expect(afterMs).toBeLessThan(10_000);
   }, 40_000);
 
+  it("a completion written again after its reply was lost still releases the job's dependents", async () => {
+    const { backend, proxy } = await backendBehindProxy();
+    const pre = newJob(Date.now());
+    const dependent = newJob(Date.now() + 1, { dependencies: [{ jobId: pre.id, trigger: 'success' }] });
+    await backend.insertJobs([pre, dependent]);
+    const [claimed] = await backend.claimJobs({ ...claimRequest(), limit: 1 });
+    expect(claimed?.id).toBe(pre.id);
+
+    const hit = proxy.arm({ kind: 'drop' });
+    const metrics = { durationMs: 1, waitMs: 1 };
+    const completion = { kind: 'completed' as const, id: pre.id, attempt: claimed!.attempt, at: Date.now(), worker: 'worker-1', result: null, metrics };
+    // Redis ran the completion; its reply is lost. ioredis sends it again (or the call fails and
+    // the dispatcher writes it again): that second run finds the move done already.
+    await backend.write({ outcomes: [completion] }).catch(() => backend.write({ outcomes: [completion] }));
+    await hit;
+    expect((await backend.getJob(pre.id))?.status).toBe('completed');
+    const { jobs } = await claimUntil(backend, 1, 10_000);
+    expect(jobs.map((j) => j.id)).toEqual([dependent.id]);
+  }, 40_000);
+
   it('jobs a claim took after its deadline passed are handed out by the next claim', async () => {
     const { backend, proxy } = await backendBehindProxy(500);
     expect(await backend.claimJobs(claimRequest())).toEqual([]);

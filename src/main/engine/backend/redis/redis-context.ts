@@ -16,11 +16,12 @@ export interface HotTransaction {
   jhSettle(...args: string[]): unknown;
   jhSettleMany(...args: string[]): unknown;
   jhClaimHead(...args: string[]): unknown;
+  jhFinishMany(...args: unknown[]): unknown;
   exec(): Promise<Array<[Error | null, unknown]> | null>;
 }
 
 /** JobHandle's scripts queued on a HotTransaction (BullMQ's come through `runCommand`). */
-const HOT_JH_SCRIPTS = ['jhSettle', 'jhSettleMany', 'jhClaimHead'] as const;
+const HOT_JH_SCRIPTS = ['jhSettle', 'jhSettleMany', 'jhClaimHead', 'jhFinishMany'] as const;
 
 /** What `hotTransaction` uses of the ioredis client: its script set, its MULTI, its script functions. */
 interface ScriptsOwner {
@@ -91,7 +92,7 @@ export class RedisContext {
       queue(name, [args]);
       return t;
     };
-    for (const name of HOT_JH_SCRIPTS) t[name] = (...args: string[]) => queue(name, args);
+    for (const name of HOT_JH_SCRIPTS) t[name] = (...args: unknown[]) => queue(name, args);
     const exec = m.exec.bind(m);
     t.exec = async () => {
       const replies = await exec();

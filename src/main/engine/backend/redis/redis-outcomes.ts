@@ -29,11 +29,8 @@ const OUTCOME_CHUNK = 48;
 
 type SettleOp = JhUpdateOp & { att: number; where: 'z' | 'w'; mark?: 'cancelled' | 'retrying' };
 
-/**
- * One outcome in jhSettleMany: its op and target, or, for a completion of a job held here (fields
- * written by moveToFinished), `c`: its finish time. `tok`/`wk`: the fetch's token and worker.
- */
-type SettleItem = { id: string; t?: string; op?: SettleOp; c?: string; tok?: string; wk?: string };
+/** One outcome in jhSettleMany: its op and target; `tok`/`wk`: the fetch's token and worker. */
+type SettleItem = { id: string; t: string; op: SettleOp; tok?: string; wk?: string };
 
 /** The job's own settle op: JobHandle's fields for this outcome. */
 function settleOp(o: JobOutcome): SettleOp {
@@ -105,14 +102,10 @@ function completedByMove(o: JobOutcome, claim: Claim): o is JobOutcome & { kind:
 function queueMove(b: BullMoves, m: HotTransaction, o: JobOutcome, claim: Claim, fetchNext: boolean): string {
   const job = { id: o.id, opts: claim.opts };
   switch (o.kind) {
-    case 'completed': {
-      // Held here: JobHandle's fields are written by the move, the finish time is BullMQ's
-      // timestamp (finishedOn, the completed set's score).
-      const byMove = completedByMove(o, claim);
-      const args = b.moveToFinishedArgs(job, JSON.stringify(o.result ?? null), 'returnvalue', false, 'completed', claim.token, byMove ? o.at : Date.now(), fetchNext, byMove ? completedFields(o) : undefined);
-      b.execCommand(m, 'moveToFinished', args);
+    case 'completed':
+      // Of a job not held here (recovery's token '0'); completions of held jobs go through jhFinishMany.
+      b.execCommand(m, 'moveToFinished', b.moveToFinishedArgs(job, JSON.stringify(o.result ?? null), 'returnvalue', false, 'completed', claim.token, Date.now(), fetchNext));
       return 'completed';
-    }
     case 'failed':
     case 'cancelled':
       b.execCommand(m, 'moveToFinished', b.moveToFinishedArgs(job, o.error.message, 'failedReason', false, 'failed', claim.token, Date.now(), fetchNext));
@@ -131,6 +124,26 @@ function queueMove(b: BullMoves, m: HotTransaction, o: JobOutcome, claim: Claim,
       ]);
       return 'wait';
   }
+}
+
+/** BullMQ's errors of a move whose job no longer runs this attempt (its lock is gone, or it left `active`): skipped. */
+const STALE = /lock|not in the active|Missing key|not in active/i;
+
+/** moveToFinished's error codes (negative replies), in BullMQ's words. */
+const BULL_CODES: Record<number, string> = {
+  [-1]: 'Missing key',
+  [-2]: 'Missing lock',
+  [-3]: 'Job not in active set',
+  [-4]: 'Job has pending children',
+  [-6]: 'Lock is not owned by this client',
+  [-9]: 'Job has failed children',
+};
+
+/** A moveToFinished reply from inside jhFinishMany, as a MULTI reply: its error codes as errors (as BullMQ raises them). */
+function bullReply(id: string, reply: unknown): [Error | null, unknown] {
+  if (reply instanceof Error) return [reply, null];
+  if (typeof reply === 'number' && reply < 0) return [new Error(`${BULL_CODES[reply] ?? `Error code ${reply}`} for job ${id} (moveToFinished)`), null];
+  return [null, reply];
 }
 
 /**
@@ -176,62 +189,89 @@ export async function applyOutcomes(
       const k = ctx.keys;
       const jobPrefix = b.keys['']!;
       const fetching = engineId !== null && claims.wantsNext(queue);
-      const fetched: Array<{ token: string; worker: string } | null> = [];
-      const items: SettleItem[] = [];
+      const wantsFetch = (o: JobOutcome, claim: Claim) => fetching && claim.token !== NOT_HELD && (o.kind === 'completed' || o.kind === 'failed' || o.kind === 'cancelled');
+      // Completions of jobs held here: one jhFinishMany (BullMQ's moveToFinished per job inside it).
+      // The others: BullMQ's move per outcome, then one jhSettleMany for them all (the MULTI runs as
+      // one, so no reader sees a job moved without its fields), before jhFinishMany: jhSettleMany
+      // finds the jobs their moves fetched at the head of `active`.
+      const fast: Array<{ o: JobOutcome & { kind: 'completed' }; claim: Claim }> = [];
+      const slow: Array<{ o: JobOutcome; claim: Claim }> = [];
       for (const { o, claim } of list) {
-        const fetch = fetching && claim.token !== NOT_HELD && (o.kind === 'completed' || o.kind === 'failed' || o.kind === 'cancelled');
-        const target = queueMove(b, m, o, claim, fetch);
-        const worker = o.worker ?? '';
-        fetched.push(fetch ? { token: claim.token, worker } : null);
-        const item: SettleItem = completedByMove(o, claim) ? { id: o.id, c: String(o.at) } : { id: o.id, t: target, op: settleOp(o) };
-        if (fetch) {
-          item.tok = claim.token;
-          item.wk = worker;
-        }
-        items.push(item);
+        if (completedByMove(o, claim)) fast.push({ o, claim });
+        else slow.push({ o, claim });
       }
-      // Every move first, then one jhSettleMany for all of them: the MULTI runs as one, so no
-      // reader sees a job moved without its fields.
-      m.jhSettleMany(k.q(queue, 'active'), jobPrefix, engineId ?? '', String(now), JSON.stringify(items));
+      const items: SettleItem[] = [];
+      for (const { o, claim } of slow) {
+        const fetch = wantsFetch(o, claim);
+        const target = queueMove(b, m, o, claim, fetch);
+        items.push({ id: o.id, t: target, op: settleOp(o), ...(fetch ? { tok: claim.token, wk: o.worker ?? '' } : {}) });
+      }
+      if (slow.length) m.jhSettleMany(k.q(queue, 'active'), jobPrefix, engineId ?? '', String(now), JSON.stringify(items));
+      if (fast.length) {
+        const finishArgs: unknown[] = [];
+        let keys: unknown[] = [];
+        for (const { o, claim } of fast) {
+          const args = b.moveToFinishedArgs({ id: o.id, opts: claim.opts }, JSON.stringify(o.result ?? null), 'returnvalue', false, 'completed', claim.token, o.at, wantsFetch(o, claim), completedFields(o));
+          keys = args.slice(0, 14);
+          finishArgs.push(...args.slice(14, 23).map((a) => a ?? ''), o.worker ?? '');
+        }
+        m.jhFinishMany(...keys, jobPrefix, engineId ?? '', String(now), String(fast.length), ...finishArgs);
+      }
       const res = await m.exec();
       if (!res) throw new Error(`the outcome transaction of queue ${queue} was aborted`);
-      const [settleErr, settled] = res[list.length] ?? [new Error('no reply'), null];
-      if (settleErr) {
-        // The moves ran but JobHandle's settle did not (NOSCRIPT while Redis reloads its scripts).
-        // The jobs they fetched are this engine's: mark them by id and keep them, rather than leave
-        // them locked until the stalled-job check. The outcomes stay held and are written again by
-        // the caller: their moves are then stale and skipped, and the settle applies.
-        const fetchedJobs = fetched.flatMap((f, i) => {
-          const got = f && movedJob(res[i]?.[1], null, f.token);
-          return f && got ? [{ job: got.job, worker: f.worker }] : [];
+
+      // Per outcome, in the order of `done`: the move's reply, the settle code, the fetched job's marking.
+      const done: Array<{ o: JobOutcome; fetch: { token: string; worker: string } | null; move: [Error | null, unknown]; code: number; mark: MarkedHead | null }> = [];
+      if (slow.length) {
+        const [settleErr, settled] = res[slow.length] ?? [new Error('no reply'), null];
+        if (settleErr) {
+          // The moves ran but JobHandle's settle did not (NOSCRIPT while Redis reloads its scripts).
+          // The jobs they fetched are this engine's: mark them by id and keep them, rather than leave
+          // them locked until the stalled-job check. The outcomes stay held and are written again by
+          // the caller: their moves are then stale and skipped, and the settle applies.
+          const fetchedJobs = slow.flatMap(({ o, claim }, i) => {
+            const got = wantsFetch(o, claim) && movedJob(res[i]?.[1], null, claim.token);
+            return got ? [{ job: got.job, worker: o.worker ?? '' }] : [];
+          });
+          await keepFetched(claims, queue, fetchedJobs, engineId, now).catch(() => undefined);
+          throw settleErr;
+        }
+        const [codes, marks] = settled as [number[], Array<MarkedHead | null>];
+        slow.forEach(({ o, claim }, i) => {
+          const fetch = wantsFetch(o, claim) ? { token: claim.token, worker: o.worker ?? '' } : null;
+          done.push({ o, fetch, move: res[i] ?? [new Error('no reply'), null], code: Number(codes[i] ?? 0), mark: marks[i] ?? null });
         });
-        await keepFetched(claims, queue, fetchedJobs, engineId, now).catch(() => undefined);
-        throw settleErr;
       }
-      const [codes, marks] = settled as [number[], Array<MarkedHead | null>];
+      if (fast.length) {
+        // A failed jhFinishMany (NOSCRIPT while Redis reloads its scripts) moved nothing: written again by the caller.
+        const [finishErr, reply] = res[res.length - 1] ?? [new Error('no reply'), null];
+        if (finishErr) throw finishErr;
+        const [moves, codes, marks] = reply as [unknown[], number[], Array<MarkedHead | null>];
+        fast.forEach(({ o, claim }, i) => {
+          const fetch = wantsFetch(o, claim) ? { token: claim.token, worker: o.worker ?? '' } : null;
+          done.push({ o, fetch, move: bullReply(o.id, moves[i]), code: Number(codes[i] ?? 0), mark: marks[i] ?? null });
+        });
+      }
       // Settled or stale: either way this engine no longer holds the job.
       const next: Array<{ job: MarkedJob; worker: string }> = [];
       const unmarked: Array<{ job: MarkedJob; worker: string }> = [];
       let empty = false;
-      list.forEach(({ o }, i) => {
+      for (const { o, fetch, move, code, mark } of done) {
         claims.held.delete(o.id);
-        const hasDependents = Number(codes[i] ?? 0) === 2;
-        if (hasDependents && (o.kind === 'completed' || o.kind === 'failed' || o.kind === 'cancelled')) finished.push({ id: o.id, status: o.kind });
-        const f = fetched[i];
-        if (!f) return;
-        const move = res[i]?.[1];
-        const got = movedJob(move, marks[i], f.token);
+        if (code === 2 && (o.kind === 'completed' || o.kind === 'failed' || o.kind === 'cancelled')) finished.push({ id: o.id, status: o.kind });
+        if (!fetch) continue;
+        const got = movedJob(move[1], mark, fetch.token);
         if (!got) {
-          if (move === 0 || Array.isArray(move)) empty = true; // moved, nothing to fetch
-          return;
+          if (move[1] === 0 || Array.isArray(move[1])) empty = true; // moved, nothing to fetch
+          continue;
         }
-        (got.marked ? next : unmarked).push({ job: got.job, worker: f.worker });
-      });
+        (got.marked ? next : unmarked).push({ job: got.job, worker: fetch.worker });
+      }
       if (empty) claims.noBacklog(queue);
       claims.addReady(queue, next, now);
       await keepFetched(claims, queue, unmarked, engineId, now);
-      const failure = res.find(([err]) => err && !/lock|not in the active|Missing key|not in active/i.test(err.message));
-      if (failure?.[0]) throw failure[0];
+      const failure = done.find(({ move: [err] }) => err && !STALE.test(err.message));
+      if (failure?.move[0]) throw failure.move[0];
     }),
   );
   return finished;

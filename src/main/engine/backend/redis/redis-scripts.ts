@@ -3,6 +3,7 @@
  * cluster slot) and never changes what BullMQ's scripts rely on beyond what BullMQ's own
  * remove/fail paths do.
  */
+import { moveToFinished as bullMoveToFinished } from 'bullmq/dist/esm/scripts/moveToFinished-14.js';
 import type { RedisClient } from './redis-connection';
 
 /**
@@ -179,11 +180,9 @@ return {code, nxt}
  * after their BullMQ moves (one script call for the batch). The jobs that the moves fetched
  * (moveToFinished with fetch-next) are the head of `active`, one per successful fetch, each locked
  * with its outcome's token: they are found there by their lock and marked as this engine's.
+ * Completions of jobs held here go through jhFinishMany instead.
  * KEYS[1] the queue's `active` list. ARGV: 1 key prefix, 2 engine, 3 now, 4 JSON array of
- * { id, t: target, op (as jhSettle's), tok?: token of the fetch, wk?: worker }, or, for a completion
- * of a job held here, { id, c: finish time, tok?, wk? }: its fields were written by moveToFinished
- * itself (fieldsToUpdate, finish time as BullMQ's timestamp), so only the fields of earlier states
- * (`jh:err`, `jh:cx`, `jh:st`, `jh:pmsg`) are deleted here, when there.
+ * { id, t: target, op (as jhSettle's), tok?: token of the fetch, wk?: worker }.
  * Returns { codes, marks }: per outcome, jhSettle's code and the fetched job marked (MARK_HEAD's
  * answer) or false.
  */
@@ -192,20 +191,7 @@ local P, engine, now = ARGV[1], ARGV[2], ARGV[3]
 local items = cjson.decode(ARGV[4])
 local codes, marks, want, nwant = {}, {}, {}, 0
 for i, it in ipairs(items) do
-  if it.c then
-    -- A completion whose fields moveToFinished wrote (fieldsToUpdate) with finish time it.c:
-    -- BullMQ sets finishedOn only when the move happened, so finishedOn ~= it.c means stale.
-    local jk = P .. it.id
-    local h = redis.call('HMGET', jk, 'finishedOn', 'jh:hasdeps', 'jh:err', 'jh:cx', 'jh:st', 'jh:pmsg')
-    if h[1] ~= it.c then
-      codes[i] = 0
-    else
-      if h[3] or h[4] or h[5] or h[6] then redis.call('HDEL', jk, 'jh:err', 'jh:cx', 'jh:st', 'jh:pmsg') end
-      if h[2] then codes[i] = 2 else codes[i] = 1 end
-    end
-  else
-    codes[i] = settleOne(P, P .. it.id, it.id, P .. it.t, it.op)
-  end
+  codes[i] = settleOne(P, P .. it.id, it.id, P .. it.t, it.op)
   marks[i] = false
   if it.tok then want[it.tok] = i; nwant = nwant + 1 end
 end
@@ -221,6 +207,68 @@ if nwant > 0 then
   end
 end
 return {codes, marks}
+`;
+
+/**
+ * BullMQ's own moveToFinished Lua (the text BullMQ loads, from its package), as a Lua function
+ * `bullMoveToFinished(KEYS, ARGV)` that one script can call once per job: its helper functions are
+ * defined once per call of the script, ahead of the function, when its main part is found where
+ * BullMQ 6 has it (`local jobIdKey = KEYS[12]` at the start of a line; none of the helpers reads
+ * KEYS or ARGV); otherwise the whole text goes in the function (slower, same moves).
+ */
+export function bullMoveFunction(content: string): { lua: string; hoisted: boolean } {
+  const main = /^local jobIdKey = KEYS\[12\]/m.exec(content);
+  const [helpers, body] = main ? [content.slice(0, main.index), content.slice(main.index)] : ['', content];
+  return { lua: `${helpers}\nlocal function bullMoveToFinished(KEYS, ARGV)\n${body}\nend\n`, hoisted: Boolean(main) };
+}
+
+/**
+ * jhFinishMany — completions of jobs held by this engine (the drain's common case), one script call
+ * for a batch of one queue: per job, BullMQ's own moveToFinished (above: the same Lua BullMQ runs,
+ * with the same keys and arguments, `fieldsToUpdate` carrying JobHandle's fields and fetch-next
+ * when asked), then what jhSettleMany does for such a completion (the fields of earlier states
+ * deleted when present, whether the job has dependents), and the marking of the job the move
+ * fetched (MARK_HEAD's markJob: its id is in the move's reply). One script call per batch instead
+ * of one per job plus jhSettleMany: about a fifth less Redis time per job (docs/redis.md).
+ * A job whose move fails (a Lua error) is reported and does not stop the others.
+ * KEYS: moveToFinished's 14 keys (KEYS[12], the job, is set per job). ARGV: 1 job key prefix,
+ * 2 engine, 3 now, 4 count, then per job 10 values: moveToFinished's 9 arguments and the worker.
+ * A move that fails as stale because this very completion was written before (a write sent again
+ * after its reply was lost: `finishedOn` is its finish time) is settled all the same.
+ * Returns { moves, codes, marks }: per job, moveToFinished's reply (or the error), 2/1 applied
+ * (with / without dependents) or 0 not moved (stale), and the fetched job marked or false.
+ */
+const JH_FINISH_MANY = `${bullMoveFunction(bullMoveToFinished.content).lua}${MARK_HEAD}
+local P, engine, now, n = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local retrying = P .. 'jh:retrying'
+local keys = {}
+for i = 1, 14 do keys[i] = KEYS[i] end
+local moves, codes, marks = {}, {}, {}
+for i = 1, n do
+  local a = 4 + (i - 1) * 10
+  local id = ARGV[a + 1]
+  keys[12] = P .. id
+  local ok, res = pcall(bullMoveToFinished, keys, {id, ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7], ARGV[a + 8], ARGV[a + 9]})
+  codes[i] = 0
+  marks[i] = false
+  if not ok then
+    if type(res) == 'table' and res.err then moves[i] = res else moves[i] = redis.error_reply(tostring(res)) end
+  else
+    moves[i] = res
+    local moved = res == 0 or type(res) == 'table'
+    -- A write sent again (its reply was lost): the move happened then, with this finish time.
+    if not moved and redis.call('HGET', keys[12], 'finishedOn') == ARGV[a + 2] then moved = true end
+    if moved then
+      local h = redis.call('HMGET', keys[12], 'jh:hasdeps', 'jh:err', 'jh:cx', 'jh:st', 'jh:pmsg')
+      if h[2] or h[3] or h[4] or h[5] then redis.call('HDEL', keys[12], 'jh:err', 'jh:cx', 'jh:st', 'jh:pmsg') end
+      if h[1] then codes[i] = 2 else codes[i] = 1 end
+      if type(res) == 'table' and type(res[2]) == 'string' and res[2] ~= '' and res[2] ~= '0' then
+        marks[i] = markJob(P .. res[2], res[2], engine, ARGV[a + 10], now, retrying)
+      end
+    end
+  end
+end
+return {moves, codes, marks}
 `;
 
 /**
@@ -497,6 +545,7 @@ export interface ScriptedClient {
   jhClaim(jobKey: string, retryingKey: string, engine: string, worker: string, now: string, id: string): Promise<[number, number, number]>;
   jhSetWorker(numberOfKeys: number, ...keysThenWorker: string[]): Promise<number>;
   jhOrphans(activeKey: string, jobPrefix: string, tokenPrefix: string): Promise<string[]>;
+  jhFinishMany(...keysThenArgs: unknown[]): Promise<[unknown[], number[], Array<MarkedHead | false>]>;
   jhAdopt(jobKey: string, lockKey: string, activeKey: string, retryingKey: string, id: string, token: string, engine: string, worker: string, now: string): Promise<[number, number, number, string[]] | null>;
   jhPendingTimestamps(waitKey: string, pausedKey: string, prioritizedKey: string, jobPrefix: string): Promise<string[]>;
 }
@@ -517,6 +566,7 @@ export function defineScripts(client: RedisClient): RedisClient & ScriptedClient
   client.defineCommand('jhTakeTokens', { numberOfKeys: 1, lua: JH_TAKE_TOKENS });
   client.defineCommand('jhSetWorker', { lua: JH_SET_WORKER });
   client.defineCommand('jhOrphans', { numberOfKeys: 1, lua: JH_ORPHANS });
+  client.defineCommand('jhFinishMany', { numberOfKeys: 14, lua: JH_FINISH_MANY });
   client.defineCommand('jhAdopt', { numberOfKeys: 4, lua: JH_ADOPT });
   client.defineCommand('jhPendingTimestamps', { numberOfKeys: 3, lua: JH_PENDING_TIMESTAMPS });
   return client as RedisClient & ScriptedClient;
