@@ -54,7 +54,21 @@ describe.skipIf(!redis.canSpawn)('Redis script cache flushed mid-run', () => {
       redisCli(server.port, 'SCRIPT', 'FLUSH');
       await new Promise((r) => setTimeout(r, 300));
     }
-    await waitUntil(async () => (await completed()) === n, `all ${n} jobs to complete after the flushes`, 100_000, 200);
+    // On a timeout, say where the jobs were (and what the engine held): the figures a fix needs.
+    let last: unknown = null;
+    const backend = m.backend as unknown as { claims: { held: Map<string, unknown> } };
+    await waitUntil(
+      async () => {
+        const stats = await m.getQueueStats().catch(() => null);
+        if (stats) last = { ...stats.counts, held: backend.claims.held.size };
+        return stats?.counts.completed === n;
+      },
+      `all ${n} jobs to complete after the flushes`,
+      100_000,
+      200,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; last counts ${JSON.stringify(last)}`);
+    });
     const counts = (await m.getQueueStats()).counts;
     expect(counts).toMatchObject({ completed: n, running: 0, pending: 0, failed: 0 });
     for (const j of jobs.slice(0, 50)) expect((await m.getJob(j.id))?.status).toBe('completed');

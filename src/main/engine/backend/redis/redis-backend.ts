@@ -17,7 +17,7 @@ import type { JobAttempt, JobLogLine, JobPage, JobRecord, JobStatus, ParsedJobLi
 import * as cancels from './redis-cancel';
 import { READY_MAX_AGE_MS, RedisClaims } from './redis-claims';
 import * as engines from './redis-engines';
-import { applyOutcomes, unclaim, writeProgressAndLogs } from './redis-outcomes';
+import { applyOutcomes, OutcomeWriteError, unclaim, writeProgressAndLogs } from './redis-outcomes';
 import { ORPHAN_SWEEP_MS, OrphanWatch } from './redis-orphans';
 import { RedisRatePools } from './redis-rate-pools';
 import { RedisScheduleStore } from './redis-schedule-store';
@@ -329,8 +329,15 @@ export class RedisBackend implements QueueBackend {
     const effects = await this.orphans.track((fn) => this.op(fn), async () => {
       let effects = null;
       if (batch.outcomes?.length) {
-        const finished = await applyOutcomes(this.ctx, this.claims, batch.outcomes);
-        if (finished.length) effects = await this.dependencies.resolve(finished, Math.max(...batch.outcomes.map((o) => o.at)));
+        const at = Math.max(...batch.outcomes.map((o) => o.at));
+        const finished = await applyOutcomes(this.ctx, this.claims, batch.outcomes).catch(async (err: unknown) => {
+          // Part of the batch was settled: those jobs are no longer held, so the write sent again
+          // skips them; their dependents are resolved now, then the failure is reported.
+          if (!(err instanceof OutcomeWriteError)) throw err;
+          if (err.finished.length) this.dependencies.announce(await this.dependencies.resolve(err.finished, at));
+          throw err.cause;
+        });
+        if (finished.length) effects = await this.dependencies.resolve(finished, at);
       }
       await writeProgressAndLogs(this.ctx, this.claims, batch);
       return effects;

@@ -7,14 +7,15 @@
  * jhSettleMany writing JobHandle's fields of each. So a reader never sees a job moved without its
  * fields (a cancelled job read as a plain BullMQ failure, a retry read as scheduled). A stale
  * outcome (the lock is gone, or the job no longer runs that attempt) is skipped by both.
- * A completion of a job held here gives its fields to moveToFinished itself (`fieldsToUpdate`,
- * finish time as BullMQ's timestamp); jhSettleMany then only removes fields of earlier states and
- * reports whether the job has dependents.
+ * A completion of a job held here (the common case) goes through jhFinishMany instead: one script
+ * call for a batch, running BullMQ's own moveToFinished per job inside it (its fields as
+ * `fieldsToUpdate`, the finish time as BullMQ's timestamp), then removing fields of earlier states
+ * and reporting whether the job has dependents.
  *
  * While a queue has a backlog, moveToFinished also fetches the queue's next job (BullMQ's own
- * fetch-next, as a plain BullMQ Worker does), and jhSettleMany marks those jobs as this engine's in
- * the same MULTI: about one script call per job in all, claim included. Those jobs wait in
- * RedisClaims ("ready") for the dispatcher's next claim.
+ * fetch-next, as a plain BullMQ Worker does), and jhFinishMany (or, after a failure or cancel,
+ * jhSettleMany) marks those jobs as this engine's in the same MULTI: about one script call per
+ * batch, claim included. Those jobs wait in RedisClaims ("ready") for the dispatcher's next claim.
  */
 import type { JobAttempt } from '../../../../shared/model';
 import type { JobOutcome, WriteBatch } from '../queue-backend';
@@ -147,8 +148,9 @@ function bullReply(id: string, reply: unknown): [Error | null, unknown] {
 }
 
 /**
- * Apply outcomes: per queue MULTIs (of up to OUTCOME_CHUNK outcomes) holding each outcome's
- * BullMQ move, then one jhSettleMany for them all.
+ * Apply outcomes: per queue MULTIs (of up to OUTCOME_CHUNK outcomes) holding one jhFinishMany for
+ * the completions of jobs held here, and for the others each one's BullMQ move, then one
+ * jhSettleMany for them all.
  * Outcomes of jobs not held here (recovery of another engine's jobs) use the lock-free token
  * '0' after checking that the job still runs that attempt. A completion of a job held here, in a
  * queue with a backlog, fetches the queue's next job (kept ready in `claims`). Returns the jobs
@@ -181,7 +183,7 @@ export async function applyOutcomes(
   for (const [queue, list] of byQueue) {
     for (let i = 0; i < list.length; i += OUTCOME_CHUNK) chunks.push([queue, list.slice(i, i + OUTCOME_CHUNK)]);
   }
-  await Promise.all(
+  const results = await Promise.allSettled(
     chunks.map(async ([queue, list]) => {
       const b = claims.bull(queue);
       await b.client;
@@ -222,35 +224,43 @@ export async function applyOutcomes(
 
       // Per outcome, in the order of `done`: the move's reply, the settle code, the fetched job's marking.
       const done: Array<{ o: JobOutcome; fetch: { token: string; worker: string } | null; move: [Error | null, unknown]; code: number; mark: MarkedHead | null }> = [];
-      if (slow.length) {
-        const [settleErr, settled] = res[slow.length] ?? [new Error('no reply'), null];
-        if (settleErr) {
-          // The moves ran but JobHandle's settle did not (NOSCRIPT while Redis reloads its scripts).
-          // The jobs they fetched are this engine's: mark them by id and keep them, rather than leave
-          // them locked until the stalled-job check. The outcomes stay held and are written again by
-          // the caller: their moves are then stale and skipped, and the settle applies.
-          const fetchedJobs = slow.flatMap(({ o, claim }, i) => {
-            const got = wantsFetch(o, claim) && movedJob(res[i]?.[1], null, claim.token);
-            return got ? [{ job: got.job, worker: o.worker ?? '' }] : [];
-          });
-          await keepFetched(claims, queue, fetchedJobs, engineId, now).catch(() => undefined);
-          throw settleErr;
-        }
+      // The slow moves ran but JobHandle's settle did not (NOSCRIPT while Redis reloads its
+      // scripts): handled below, once the completions' fetched jobs are known.
+      const [settleErr, settled] = slow.length ? (res[slow.length] ?? [new Error('no reply'), null]) : [null, null];
+      if (slow.length && !settleErr) {
         const [codes, marks] = settled as [number[], Array<MarkedHead | null>];
         slow.forEach(({ o, claim }, i) => {
           const fetch = wantsFetch(o, claim) ? { token: claim.token, worker: o.worker ?? '' } : null;
           done.push({ o, fetch, move: res[i] ?? [new Error('no reply'), null], code: Number(codes[i] ?? 0), mark: marks[i] ?? null });
         });
       }
-      if (fast.length) {
-        // A failed jhFinishMany (NOSCRIPT while Redis reloads its scripts) moved nothing: written again by the caller.
-        const [finishErr, reply] = res[res.length - 1] ?? [new Error('no reply'), null];
-        if (finishErr) throw finishErr;
+      // A failed jhFinishMany (NOSCRIPT while Redis reloads its scripts) moved nothing: its
+      // completions stay held and are written again by the caller.
+      const [finishErr, reply] = fast.length ? (res[res.length - 1] ?? [new Error('no reply'), null]) : [null, null];
+      if (fast.length && !finishErr) {
         const [moves, codes, marks] = reply as [unknown[], number[], Array<MarkedHead | null>];
         fast.forEach(({ o, claim }, i) => {
           const fetch = wantsFetch(o, claim) ? { token: claim.token, worker: o.worker ?? '' } : null;
           done.push({ o, fetch, move: bullReply(o.id, moves[i]), code: Number(codes[i] ?? 0), mark: marks[i] ?? null });
         });
+      }
+      if (settleErr) {
+        // Every outcome stays held and is written again by the caller: the slow moves are then
+        // stale and skipped and the settle applies; a completion's move is found done and settled
+        // (jhFinishMany). The jobs the moves fetched are this engine's now: kept ready (marked by
+        // id when the settle did not mark them), rather than left locked for the stalled-job check.
+        const fetchedSlow = slow.flatMap(({ o, claim }, i) => {
+          const got = wantsFetch(o, claim) && movedJob(res[i]?.[1], null, claim.token);
+          return got ? [{ job: got.job, worker: o.worker ?? '' }] : [];
+        });
+        const fetchedFast = done.flatMap(({ fetch, move, mark }) => {
+          const got = fetch && movedJob(move[1], mark, fetch.token);
+          return got ? [{ ...got, worker: fetch.worker }] : [];
+        });
+        claims.addReady(queue, fetchedFast.filter((f) => f.marked), now);
+        const unmarkedAll = [...fetchedSlow, ...fetchedFast.filter((f) => !f.marked)];
+        await keepFetched(claims, queue, unmarkedAll, engineId, now).catch(() => undefined);
+        throw settleErr;
       }
       // Settled or stale: either way this engine no longer holds the job.
       const next: Array<{ job: MarkedJob; worker: string }> = [];
@@ -270,11 +280,27 @@ export async function applyOutcomes(
       if (empty) claims.noBacklog(queue);
       claims.addReady(queue, next, now);
       await keepFetched(claims, queue, unmarked, engineId, now);
+      if (finishErr) throw finishErr;
       const failure = done.find(({ move: [err] }) => err && !STALE.test(err.message));
       if (failure?.move[0]) throw failure.move[0];
     }),
   );
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw new OutcomeWriteError(failed.reason, finished);
   return finished;
+}
+
+/**
+ * A write of outcomes that failed in part: `finished` are the jobs with dependents that it did
+ * settle (no longer held: a retry skips them), whose dependents must still be resolved.
+ */
+export class OutcomeWriteError extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly finished: Array<{ id: string; status: 'completed' | 'failed' | 'cancelled' }>,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
 }
 
 /**
