@@ -1,6 +1,6 @@
 /**
  * Jobs a fault orphaned: moved to active and locked with one of this engine's tokens, but unknown
- * to it, because the reply that would have told it was lost (docs/reliability.md, "Redis faults").
+ * to it, because the reply that would have told it was lost (docs/redis.md, "Resilience").
  * - A MULTI that Redis ran while the connection dropped: its claims, or the jobs its completions
  *   fetched, are locked with this engine's tokens; the engine saw only an error.
  * - A completion that a failed-over master acknowledged but did not replicate: on the new master
