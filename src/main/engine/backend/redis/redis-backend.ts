@@ -180,7 +180,7 @@ export class RedisBackend implements QueueBackend {
 
   /** Within the window after a fault, look for orphans and keep them ready (redis-orphans.ts). */
   private async adoptOrphans(): Promise<void> {
-    if (this.rebuilding || !this.ctx || !this.orphans.due()) return;
+    if (this.rebuilding || !this.ctx) return;
     await this.orphans.sweep(() => this.op(() => this.claims.adoptOrphans(Date.now()))).catch(() => undefined);
   }
 

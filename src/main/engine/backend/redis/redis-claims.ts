@@ -332,7 +332,7 @@ export class RedisClaims {
   /** jhClaim by id, pipelined: for jobs moved to active that MARK_HEAD did not find. Jobs gone meanwhile are left out. */
   async markById(req: Pick<ClaimRequest, 'engineId' | 'worker' | 'now'>, queue: string, jobs: MarkedJob[]): Promise<MarkedJob[]> {
     const ctx = this.ctx();
-    const p = ctx.client.pipeline() as unknown as { jhClaim: (...a: string[]) => void; exec: () => Promise<Array<[Error | null, unknown]> | null> };
+    const p = ctx.scriptPipeline();
     for (const j of jobs) p.jhClaim(ctx.keys.job(queue, j.id), ctx.keys.q(queue, 'jh:retrying'), req.engineId, req.worker, String(req.now), j.id);
     const res = (await p.exec()) ?? [];
     const out: MarkedJob[] = [];
@@ -345,32 +345,25 @@ export class RedisClaims {
     return out;
   }
 
-  /** Every lock token of this engine starts with this (redis-orphans.ts). */
-  get lockTokenPrefix(): string {
-    return `${this.tokenPrefix}:`;
-  }
-
   /**
    * Orphans (redis-orphans.ts): jobs of the queues this engine uses, active and locked with one of
    * its tokens, that it does not hold. Each is marked as this engine's attempt (jhAdopt, only if
    * still active and locked with that token) and kept ready for the next claim, with its token:
    * its worker is recorded when a claim takes it. Runs while no claim or write is in flight.
-   * Returns how many were adopted.
    */
-  async adoptOrphans(now: number): Promise<number> {
+  async adoptOrphans(now: number): Promise<void> {
     const engineId = this.engineId;
-    if (engineId === null) return 0; // never claimed: no job can carry its tokens
+    if (engineId === null) return; // never claimed: no job can carry its tokens
     const ctx = this.ctx();
     const k = ctx.keys;
-    let adopted = 0;
     for (const queue of this.workers.keys()) {
       const b = this.bull(queue);
       await b.client;
-      const flat = await ctx.client.jhOrphans(k.q(queue, 'active'), b.keys['']!, this.lockTokenPrefix);
+      const flat = await ctx.client.jhOrphans(k.q(queue, 'active'), b.keys['']!, `${this.tokenPrefix}:`); // every token of this engine starts so
       const orphans: Array<{ id: string; token: string }> = [];
       for (let i = 0; i + 1 < flat.length; i += 2) if (!this.held.has(flat[i]!)) orphans.push({ id: flat[i]!, token: flat[i + 1]! });
       if (!orphans.length) continue;
-      const p = ctx.client.pipeline() as unknown as { jhAdopt: (...a: string[]) => void; exec: () => Promise<Array<[Error | null, unknown]> | null> };
+      const p = ctx.scriptPipeline();
       for (const o of orphans) {
         p.jhAdopt(k.job(queue, o.id), k.lock(queue, o.id), k.q(queue, 'active'), k.q(queue, 'jh:retrying'), o.id, o.token, engineId, '', String(now));
       }
@@ -384,9 +377,7 @@ export class RedisClaims {
         jobs.push({ job: { id: o.id, token: o.token, hash: hashOf(hash), attempt, base, cancelRequested: cx === 1 }, worker: '' });
       });
       this.addReady(queue, jobs, now);
-      adopted += jobs.length;
     }
-    return adopted;
   }
 
   /**

@@ -20,6 +20,11 @@ export interface HotTransaction {
   exec(): Promise<Array<[Error | null, unknown]> | null>;
 }
 
+/** A pipeline of JobHandle's scripts: each queues its call; `exec` gives a [error, reply] per call. */
+export type ScriptPipeline = { [K in keyof ScriptedClient]: (...args: Parameters<ScriptedClient[K]>) => void } & {
+  exec(): Promise<Array<[Error | null, unknown]> | null>;
+};
+
 /** JobHandle's scripts queued on a HotTransaction (BullMQ's come through `runCommand`). */
 const HOT_JH_SCRIPTS = ['jhSettle', 'jhSettleMany', 'jhClaimHead', 'jhFinishMany'] as const;
 
@@ -100,6 +105,11 @@ export class RedisContext {
       return replies;
     };
     return t;
+  }
+
+  /** A pipeline of JobHandle's scripts (one round trip on a single node). */
+  scriptPipeline(): ScriptPipeline {
+    return this.client.pipeline() as unknown as ScriptPipeline;
   }
 
   /**

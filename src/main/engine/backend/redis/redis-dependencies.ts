@@ -139,7 +139,7 @@ export class RedisDependencies implements DependencyStore {
     const effects = noEffects();
     let round = [...finished];
     while (round.length) {
-      const p = this.ctx().client.pipeline() as unknown as { jhDepResolve: (...a: string[]) => void; exec: () => Promise<Array<[Error | null, unknown]> | null> };
+      const p = this.ctx().scriptPipeline();
       for (const f of round) p.jhDepResolve(this.g('dep:todo'), this.prefix, f.id, f.status, String(now));
       const res = (await p.exec()) ?? [];
       const todos: Todo[] = [];

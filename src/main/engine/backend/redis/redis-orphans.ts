@@ -38,7 +38,7 @@ export class OrphanWatch {
   }
 
   /** Whether a search is due now. */
-  due(now = Date.now()): boolean {
+  private due(now: number): boolean {
     return now < this.until && now - this.last >= ORPHAN_SWEEP_MS && !this.gate;
   }
 

@@ -127,6 +127,17 @@ function queueMove(b: BullMoves, m: HotTransaction, o: JobOutcome, claim: Claim,
   }
 }
 
+/** An outcome queued in an outcome MULTI: its claim, and the token and worker of its fetch-next (null: none). */
+type Queued = { o: JobOutcome; claim: Claim; fetch: { token: string; worker: string } | null };
+
+/** A MULTI reply that never came. */
+const NO_REPLY: [Error, null] = [new Error('no reply'), null];
+
+/** A terminal outcome (the ones that may fetch the next job, and whose dependents are resolved). */
+function isFinal(o: JobOutcome): o is JobOutcome & { kind: 'completed' | 'failed' | 'cancelled' } {
+  return o.kind === 'completed' || o.kind === 'failed' || o.kind === 'cancelled';
+}
+
 /** BullMQ's errors of a move whose job no longer runs this attempt (its lock is gone, or it left `active`): skipped. */
 const STALE = /lock|not in the active|Missing key|not in active/i;
 
@@ -188,32 +199,33 @@ export async function applyOutcomes(
       const b = claims.bull(queue);
       await b.client;
       const m = ctx.hotTransaction();
-      const k = ctx.keys;
       const jobPrefix = b.keys['']!;
       const fetching = engineId !== null && claims.wantsNext(queue);
-      const wantsFetch = (o: JobOutcome, claim: Claim) => fetching && claim.token !== NOT_HELD && (o.kind === 'completed' || o.kind === 'failed' || o.kind === 'cancelled');
       // Completions of jobs held here: one jhFinishMany (BullMQ's moveToFinished per job inside it).
       // The others: BullMQ's move per outcome, then one jhSettleMany for them all (the MULTI runs as
       // one, so no reader sees a job moved without its fields), before jhFinishMany: jhSettleMany
       // finds the jobs their moves fetched at the head of `active`.
-      const fast: Array<{ o: JobOutcome & { kind: 'completed' }; claim: Claim }> = [];
-      const slow: Array<{ o: JobOutcome; claim: Claim }> = [];
+      const fast: Array<Queued & { o: JobOutcome & { kind: 'completed' } }> = [];
+      const slow: Queued[] = [];
       for (const { o, claim } of list) {
-        if (completedByMove(o, claim)) fast.push({ o, claim });
-        else slow.push({ o, claim });
+        const fetch = fetching && claim.token !== NOT_HELD && isFinal(o) ? { token: claim.token, worker: o.worker ?? '' } : null;
+        if (completedByMove(o, claim)) fast.push({ o, claim, fetch });
+        else slow.push({ o, claim, fetch });
       }
-      const items: SettleItem[] = [];
-      for (const { o, claim } of slow) {
-        const fetch = wantsFetch(o, claim);
-        const target = queueMove(b, m, o, claim, fetch);
-        items.push({ id: o.id, t: target, op: settleOp(o), ...(fetch ? { tok: claim.token, wk: o.worker ?? '' } : {}) });
+      if (slow.length) {
+        const items: SettleItem[] = slow.map(({ o, claim, fetch }) => ({
+          id: o.id,
+          t: queueMove(b, m, o, claim, fetch !== null),
+          op: settleOp(o),
+          ...(fetch ? { tok: fetch.token, wk: fetch.worker } : {}),
+        }));
+        m.jhSettleMany(ctx.keys.q(queue, 'active'), jobPrefix, engineId ?? '', String(now), JSON.stringify(items));
       }
-      if (slow.length) m.jhSettleMany(k.q(queue, 'active'), jobPrefix, engineId ?? '', String(now), JSON.stringify(items));
       if (fast.length) {
         const finishArgs: unknown[] = [];
         let keys: unknown[] = [];
-        for (const { o, claim } of fast) {
-          const args = b.moveToFinishedArgs({ id: o.id, opts: claim.opts }, JSON.stringify(o.result ?? null), 'returnvalue', false, 'completed', claim.token, o.at, wantsFetch(o, claim), completedFields(o));
+        for (const { o, claim, fetch } of fast) {
+          const args = b.moveToFinishedArgs({ id: o.id, opts: claim.opts }, JSON.stringify(o.result ?? null), 'returnvalue', false, 'completed', claim.token, o.at, fetch !== null, completedFields(o));
           keys = args.slice(0, 14);
           finishArgs.push(...args.slice(14, 23).map((a) => a ?? ''), o.worker ?? '');
         }
@@ -222,64 +234,45 @@ export async function applyOutcomes(
       const res = await m.exec();
       if (!res) throw new Error(`the outcome transaction of queue ${queue} was aborted`);
 
-      // Per outcome, in the order of `done`: the move's reply, the settle code, the fetched job's marking.
-      const done: Array<{ o: JobOutcome; fetch: { token: string; worker: string } | null; move: [Error | null, unknown]; code: number; mark: MarkedHead | null }> = [];
-      // The slow moves ran but JobHandle's settle did not (NOSCRIPT while Redis reloads its
-      // scripts): handled below, once the completions' fetched jobs are known.
-      const [settleErr, settled] = slow.length ? (res[slow.length] ?? [new Error('no reply'), null]) : [null, null];
-      if (slow.length && !settleErr) {
-        const [codes, marks] = settled as [number[], Array<MarkedHead | null>];
-        slow.forEach(({ o, claim }, i) => {
-          const fetch = wantsFetch(o, claim) ? { token: claim.token, worker: o.worker ?? '' } : null;
-          done.push({ o, fetch, move: res[i] ?? [new Error('no reply'), null], code: Number(codes[i] ?? 0), mark: marks[i] ?? null });
-        });
+      // Per outcome: the move's reply, the settle code, the fetched job's marking. A failed
+      // jhSettleMany (NOSCRIPT while Redis reloads its scripts) settled and marked nothing; a failed
+      // jhFinishMany moved nothing (its completions stay held and are written again by the caller).
+      const done: Array<Queued & { move: [Error | null, unknown]; code: number; mark: MarkedHead | null }> = [];
+      const [settleErr, settled] = slow.length ? (res[slow.length] ?? NO_REPLY) : [null, null];
+      const [slowCodes, slowMarks] = (settled ?? [[], []]) as [number[], Array<MarkedHead | null>];
+      slow.forEach((x, i) => done.push({ ...x, move: res[i] ?? NO_REPLY, code: Number(slowCodes[i] ?? 0), mark: slowMarks[i] ?? null }));
+      const [finishErr, finishReply] = fast.length ? (res[res.length - 1] ?? NO_REPLY) : [null, null];
+      if (!finishErr) {
+        const [moves, codes, marks] = (finishReply ?? [[], [], []]) as [unknown[], number[], Array<MarkedHead | null>];
+        fast.forEach((x, i) => done.push({ ...x, move: bullReply(x.o.id, moves[i]), code: Number(codes[i] ?? 0), mark: marks[i] ?? null }));
       }
-      // A failed jhFinishMany (NOSCRIPT while Redis reloads its scripts) moved nothing: its
-      // completions stay held and are written again by the caller.
-      const [finishErr, reply] = fast.length ? (res[res.length - 1] ?? [new Error('no reply'), null]) : [null, null];
-      if (fast.length && !finishErr) {
-        const [moves, codes, marks] = reply as [unknown[], number[], Array<MarkedHead | null>];
-        fast.forEach(({ o, claim }, i) => {
-          const fetch = wantsFetch(o, claim) ? { token: claim.token, worker: o.worker ?? '' } : null;
-          done.push({ o, fetch, move: bullReply(o.id, moves[i]), code: Number(codes[i] ?? 0), mark: marks[i] ?? null });
-        });
+      // The jobs the moves fetched are this engine's: kept ready, marked by id where the settle did not mark them.
+      const fetched: Array<{ job: MarkedJob; marked: boolean; worker: string }> = [];
+      let empty = false;
+      for (const { fetch, move, mark } of done) {
+        if (!fetch) continue;
+        const got = movedJob(move[1], mark, fetch.token);
+        if (got) fetched.push({ ...got, worker: fetch.worker });
+        else if (move[1] === 0 || Array.isArray(move[1])) empty = true; // moved, nothing to fetch
       }
+      const keep = async () => {
+        claims.addReady(queue, fetched.filter((f) => f.marked), now);
+        await keepFetched(claims, queue, fetched.filter((f) => !f.marked), engineId, now);
+      };
       if (settleErr) {
         // Every outcome stays held and is written again by the caller: the slow moves are then
         // stale and skipped and the settle applies; a completion's move is found done and settled
-        // (jhFinishMany). The jobs the moves fetched are this engine's now: kept ready (marked by
-        // id when the settle did not mark them), rather than left locked for the stalled-job check.
-        const fetchedSlow = slow.flatMap(({ o, claim }, i) => {
-          const got = wantsFetch(o, claim) && movedJob(res[i]?.[1], null, claim.token);
-          return got ? [{ job: got.job, worker: o.worker ?? '' }] : [];
-        });
-        const fetchedFast = done.flatMap(({ fetch, move, mark }) => {
-          const got = fetch && movedJob(move[1], mark, fetch.token);
-          return got ? [{ ...got, worker: fetch.worker }] : [];
-        });
-        claims.addReady(queue, fetchedFast.filter((f) => f.marked), now);
-        const unmarkedAll = [...fetchedSlow, ...fetchedFast.filter((f) => !f.marked)];
-        await keepFetched(claims, queue, unmarkedAll, engineId, now).catch(() => undefined);
+        // (jhFinishMany). Its fetched jobs are kept rather than left locked for the stalled-job check.
+        await keep().catch(() => undefined);
         throw settleErr;
       }
       // Settled or stale: either way this engine no longer holds the job.
-      const next: Array<{ job: MarkedJob; worker: string }> = [];
-      const unmarked: Array<{ job: MarkedJob; worker: string }> = [];
-      let empty = false;
-      for (const { o, fetch, move, code, mark } of done) {
+      for (const { o, code } of done) {
         claims.held.delete(o.id);
-        if (code === 2 && (o.kind === 'completed' || o.kind === 'failed' || o.kind === 'cancelled')) finished.push({ id: o.id, status: o.kind });
-        if (!fetch) continue;
-        const got = movedJob(move[1], mark, fetch.token);
-        if (!got) {
-          if (move[1] === 0 || Array.isArray(move[1])) empty = true; // moved, nothing to fetch
-          continue;
-        }
-        (got.marked ? next : unmarked).push({ job: got.job, worker: fetch.worker });
+        if (code === 2 && isFinal(o)) finished.push({ id: o.id, status: o.kind });
       }
       if (empty) claims.noBacklog(queue);
-      claims.addReady(queue, next, now);
-      await keepFetched(claims, queue, unmarked, engineId, now);
+      await keep();
       if (finishErr) throw finishErr;
       const failure = done.find(({ move: [err] }) => err && !STALE.test(err.message));
       if (failure?.move[0]) throw failure.move[0];
