@@ -60,12 +60,13 @@ const DEFAULTS: JobDefaults = { maxRetries: 3, retryDelaySeconds: 60, timeoutSec
 export class RedisBackend implements QueueBackend {
   readonly kind = 'redis' as const;
   /**
-   * Two writes in flight (the dispatcher never puts one job in both): the engine builds the next
-   * batch of outcomes while Redis runs the one before. No-op drains ran 18–30 % faster than with
-   * one write at a time (docs/benchmarks.md). A fault can cut off both writes' replies; the jobs
-   * they fetched are found again by the search for orphans (redis-orphans.ts).
+   * One write at a time. Two in flight (`overlappingWrites`, which the dispatcher supports) drained
+   * no-op jobs 18–30 % faster (docs/benchmarks.md), and with the search for orphans
+   * (redis-orphans.ts) the Redis fault tests passed in 3 of 4 fresh-clone CI runs. The fourth left 2
+   * jobs unfinished 150 s after a cluster failover (chaos smoke), a case not understood yet; with one
+   * write at a time that scenario has not failed. Off until it is.
    */
-  readonly overlappingWrites = true;
+  readonly overlappingWrites = false;
   readonly location: string;
   private readonly target: ParsedRedisTarget;
   private readonly keys: RedisKeys;
